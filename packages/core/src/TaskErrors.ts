@@ -1,0 +1,50 @@
+/** The failures a use-case can report. They know nothing of HTTP: each host maps them. */
+import { ParseResult, Schema } from "effect"
+
+export class TaskNotFound extends Schema.TaggedError<TaskNotFound>()("TaskNotFound", {
+  id: Schema.Number
+}) {
+  override get message() {
+    return `No task ${this.id} exists for this user.`
+  }
+}
+
+export const FieldIssue = Schema.Struct({ path: Schema.String, message: Schema.String })
+export type FieldIssue = typeof FieldIssue.Type
+
+export class ValidationFailed extends Schema.TaggedError<ValidationFailed>()("ValidationFailed", {
+  issues: Schema.Array(FieldIssue)
+}) {
+  override get message() {
+    return this.issues.map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message)).join("; ")
+  }
+
+  static of(path: string, message: string): ValidationFailed {
+    return new ValidationFailed({ issues: [{ path, message }] })
+  }
+
+  /** Field paths are dotted (`tags.2`), relative to the value that was decoded. */
+  static fromParseError(error: ParseResult.ParseError, prefix = ""): ValidationFailed {
+    const issues = ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => ({
+      path: [prefix, ...issue.path.map(String)].filter((part) => part !== "").join("."),
+      message: issue.message
+    }))
+    return new ValidationFailed({ issues })
+  }
+}
+
+export class VersionMismatch extends Schema.TaggedError<VersionMismatch>()("VersionMismatch", {
+  id: Schema.Number
+}) {
+  override get message() {
+    return `Task ${this.id} has changed since the version you sent.`
+  }
+}
+
+export class RepositoryUnavailable extends Schema.TaggedError<RepositoryUnavailable>()("RepositoryUnavailable", {
+  reason: Schema.String
+}) {
+  override get message() {
+    return `The task store is unavailable: ${this.reason}`
+  }
+}

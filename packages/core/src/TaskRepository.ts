@@ -1,0 +1,58 @@
+/**
+ * The port every store implements. Every method is scoped to one owner; the use-cases
+ * check ownership again on what comes back.
+ */
+import { Context, type DateTime, type Effect, type Option } from "effect"
+import type { Task, TaskDraft, TaskId, TaskPatch, UserId } from "./Task.js"
+import type { RepositoryUnavailable, TaskNotFound, VersionMismatch } from "./TaskErrors.js"
+import type { TaskListQuery } from "./TaskQuery.js"
+
+export interface UserTaskCount {
+  readonly user_id: UserId
+  readonly total: number
+  readonly completed: number
+}
+
+export interface UpdateOptions {
+  /** The moment of the change; `updated_at` becomes this, or 1 ms past its old value if that is later. */
+  readonly at: DateTime.Utc
+  /** Apply only while the task's `updated_at` is still this. */
+  readonly expectedUpdatedAt?: DateTime.Utc | undefined
+}
+
+export interface TaskRepositoryShape {
+  /** With an idempotency key, a second insert under the same key returns the first task. */
+  readonly insert: (
+    owner: UserId,
+    draft: TaskDraft,
+    idempotencyKey?: string
+  ) => Effect.Effect<Task, RepositoryUnavailable>
+  /** All or nothing, in one transaction. */
+  readonly insertAll: (
+    owner: UserId,
+    drafts: ReadonlyArray<TaskDraft>
+  ) => Effect.Effect<number, RepositoryUnavailable>
+  readonly findById: (owner: UserId, id: TaskId) => Effect.Effect<Option.Option<Task>, RepositoryUnavailable>
+  /** At most `query.limit` tasks, in the query's total order, after `query.after`. */
+  readonly list: (owner: UserId, query: TaskListQuery) => Effect.Effect<ReadonlyArray<Task>, RepositoryUnavailable>
+  readonly update: (
+    owner: UserId,
+    id: TaskId,
+    patch: TaskPatch,
+    options: UpdateOptions
+  ) => Effect.Effect<Task, TaskNotFound | VersionMismatch | RepositoryUnavailable>
+  /** Flips `completed` in one atomic step, so concurrent toggles all count. */
+  readonly toggleCompleted: (
+    owner: UserId,
+    id: TaskId,
+    at: DateTime.Utc
+  ) => Effect.Effect<Task, TaskNotFound | RepositoryUnavailable>
+  readonly remove: (owner: UserId, id: TaskId) => Effect.Effect<void, TaskNotFound | RepositoryUnavailable>
+  readonly removeAllOf: (owner: UserId) => Effect.Effect<number, RepositoryUnavailable>
+  /** Every owner with their task counts, most tasks first (ties by user id). */
+  readonly countByUser: Effect.Effect<ReadonlyArray<UserTaskCount>, RepositoryUnavailable>
+  /** Succeeds when the store answers and its schema is current. */
+  readonly ping: Effect.Effect<void, RepositoryUnavailable>
+}
+
+export class TaskRepository extends Context.Tag("@todo/core/TaskRepository")<TaskRepository, TaskRepositoryShape>() {}

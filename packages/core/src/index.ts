@@ -1,0 +1,7 @@
+export * from "./Cursor.js"
+export * from "./Task.js"
+export * from "./TaskErrors.js"
+export * from "./TaskQuery.js"
+export * from "./TaskRepository.js"
+export * from "./Tasks.js"
+export * from "./Validation.js"
