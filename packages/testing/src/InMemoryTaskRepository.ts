@@ -1,0 +1,164 @@
+/** A `TaskRepository` kept in a Map: the reference semantics every real adapter is held to. */
+import {
+  sortValueOf,
+  TaskNotFound,
+  TaskRepository,
+  VersionMismatch,
+  type PagePosition,
+  type Task,
+  type TaskId,
+  type TaskListQuery,
+  type UserId,
+  type UserTaskCount
+} from "@todo/core"
+import { DateTime, Effect, Layer, Option } from "effect"
+
+/** Code-point order, which is what PostgreSQL's `COLLATE "C"` gives for UTF-8. */
+const compareText = (a: string, b: string): number => {
+  const left = [...a]
+  const right = [...b]
+  for (let i = 0; i < Math.min(left.length, right.length); i++) {
+    const diff = left[i]!.codePointAt(0)! - right[i]!.codePointAt(0)!
+    if (diff !== 0) return diff
+  }
+  return left.length - right.length
+}
+
+const compareValues = (a: PagePosition["value"], b: PagePosition["value"]): number => {
+  if (typeof a === "string" && typeof b === "string") return compareText(a, b)
+  const left = a === null ? Infinity : Number(a)
+  const right = b === null ? Infinity : Number(b)
+  return left === right ? 0 : left < right ? -1 : 1
+}
+
+const comparePositions = (a: PagePosition, b: PagePosition): number =>
+  compareValues(a.value, b.value) || a.id - b.id
+
+const matches = (task: Task, query: TaskListQuery): boolean => {
+  if (query.status === "pending" && task.completed) return false
+  if (query.status === "completed" && !task.completed) return false
+  if (query.priority !== undefined && task.priority !== query.priority) return false
+  if (query.q !== undefined) {
+    const needle = query.q.toLowerCase()
+    const inTitle = task.title.toLowerCase().includes(needle)
+    const inDescription = task.description?.toLowerCase().includes(needle) ?? false
+    if (!inTitle && !inDescription) return false
+  }
+  if (query.tag !== undefined) {
+    const tag = query.tag.toLowerCase()
+    if (!task.tags.some((candidate) => candidate.toLowerCase() === tag)) return false
+  }
+  if (query.due_before !== undefined || query.due_after !== undefined) {
+    if (task.due_date === null) return false
+    if (query.due_before !== undefined && DateTime.greaterThan(task.due_date, query.due_before)) return false
+    if (query.due_after !== undefined && DateTime.lessThan(task.due_date, query.due_after)) return false
+  }
+  return true
+}
+
+const nextUpdatedAt = (previous: DateTime.Utc, at: DateTime.Utc): DateTime.Utc =>
+  DateTime.max(at, DateTime.add(previous, { millis: 1 })) as DateTime.Utc
+
+export const make = Effect.sync(() => {
+  const tasks = new Map<number, Task>()
+  const idempotencyKeys = new Map<string, TaskId>()
+  let lastId = 0
+
+  const owned = (owner: UserId, id: TaskId): Option.Option<Task> => {
+    const task = tasks.get(id)
+    return task !== undefined && task.user_id === owner ? Option.some(task) : Option.none()
+  }
+
+  const store = (owner: UserId, draft: Omit<Task, "id" | "user_id">): Task => {
+    const task: Task = { ...draft, tags: [...draft.tags], id: ++lastId as TaskId, user_id: owner }
+    tasks.set(task.id, task)
+    return task
+  }
+
+  const change = (owner: UserId, id: TaskId, apply: (task: Task) => Partial<Task>, at: DateTime.Utc) => {
+    const found = owned(owner, id)
+    if (Option.isNone(found)) return Effect.fail(new TaskNotFound({ id }))
+    const updated: Task = {
+      ...found.value,
+      ...apply(found.value),
+      updated_at: nextUpdatedAt(found.value.updated_at, at)
+    }
+    tasks.set(id, updated)
+    return Effect.succeed(updated)
+  }
+
+  return TaskRepository.of({
+    insert: (owner, draft, idempotencyKey) =>
+      Effect.sync(() => {
+        const key = idempotencyKey === undefined ? undefined : `${owner}\u0000${idempotencyKey}`
+        const earlier = key === undefined ? undefined : idempotencyKeys.get(key)
+        const existing = earlier === undefined ? undefined : tasks.get(earlier)
+        if (existing !== undefined) return existing
+        const task = store(owner, draft)
+        if (key !== undefined) idempotencyKeys.set(key, task.id)
+        return task
+      }),
+    insertAll: (owner, drafts) =>
+      Effect.sync(() => {
+        for (const draft of drafts) store(owner, draft)
+        return drafts.length
+      }),
+    findById: (owner, id) => Effect.sync(() => owned(owner, id)),
+    list: (owner, query) =>
+      Effect.sync(() => {
+        const direction = query.order === "asc" ? 1 : -1
+        const positionOf = (task: Task): PagePosition => ({ value: sortValueOf(task, query.sort), id: task.id })
+        return [...tasks.values()]
+          .filter((task) => task.user_id === owner && matches(task, query))
+          .filter((task) => query.after === undefined || direction * comparePositions(positionOf(task), query.after) > 0)
+          .sort((a, b) => direction * comparePositions(positionOf(a), positionOf(b)))
+          .slice(0, query.limit)
+      }),
+    update: (owner, id, patch, { at, expectedUpdatedAt }) =>
+      Effect.suspend((): Effect.Effect<Task, TaskNotFound | VersionMismatch> => {
+        const found = owned(owner, id)
+        if (
+          Option.isSome(found) && expectedUpdatedAt !== undefined &&
+          !DateTime.Equivalence(found.value.updated_at, expectedUpdatedAt)
+        ) {
+          return Effect.fail(new VersionMismatch({ id }))
+        }
+        return change(owner, id, () => Object.fromEntries(
+          Object.entries(patch).filter(([, value]) => value !== undefined)
+        ) as Partial<Task>, at)
+      }),
+    toggleCompleted: (owner, id, at) => Effect.suspend(() => change(owner, id, (task) => ({ completed: !task.completed }), at)),
+    remove: (owner, id) =>
+      Effect.suspend((): Effect.Effect<void, TaskNotFound> => {
+        if (Option.isNone(owned(owner, id))) return Effect.fail(new TaskNotFound({ id }))
+        tasks.delete(id)
+        return Effect.void
+      }),
+    removeAllOf: (owner) =>
+      Effect.sync(() => {
+        let removed = 0
+        for (const task of tasks.values()) {
+          if (task.user_id === owner) {
+            tasks.delete(task.id)
+            removed++
+          }
+        }
+        return removed
+      }),
+    countByUser: Effect.sync(() => {
+      const counts = new Map<UserId, { total: number; completed: number }>()
+      for (const task of tasks.values()) {
+        const count = counts.get(task.user_id) ?? { total: 0, completed: 0 }
+        count.total++
+        if (task.completed) count.completed++
+        counts.set(task.user_id, count)
+      }
+      return [...counts.entries()]
+        .map(([user_id, count]): UserTaskCount => ({ user_id, ...count }))
+        .sort((a, b) => b.total - a.total || compareText(a.user_id, b.user_id))
+    }),
+    ping: Effect.void
+  })
+})
+
+export const layer = Layer.effect(TaskRepository, make)

@@ -1,0 +1,2 @@
+export * as InMemoryTaskRepository from "./InMemoryTaskRepository.js"
+export { taskRepositoryContract } from "./TaskRepositoryContract.js"

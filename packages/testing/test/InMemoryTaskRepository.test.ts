@@ -1,0 +1,3 @@
+import { InMemoryTaskRepository, taskRepositoryContract } from "@todo/testing"
+
+taskRepositoryContract("in memory", InMemoryTaskRepository.layer)
