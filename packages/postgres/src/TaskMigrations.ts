@@ -1,0 +1,110 @@
+/**
+ * The schema, as numbered migrations kept inside the bundle, and the two operations the
+ * hosts need: apply what is pending, and report what is applied and what is not.
+ */
+import * as Migrator from "@effect/sql/Migrator"
+import { SqlClient } from "@effect/sql/SqlClient"
+import { SqlError } from "@effect/sql/SqlError"
+import { RepositoryUnavailable } from "@todo/core"
+import { Effect, Option } from "effect"
+import { unavailableFrom } from "./SqlFailure.js"
+
+const createTasks = Effect.gen(function*() {
+  const sql = yield* SqlClient
+  yield* sql`
+    CREATE TABLE tasks (
+      id integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+      user_id text NOT NULL,
+      title text NOT NULL,
+      description text,
+      completed boolean NOT NULL DEFAULT false,
+      priority smallint NOT NULL DEFAULT 1 CHECK (priority BETWEEN 0 AND 2),
+      tags text[] NOT NULL DEFAULT '{}',
+      due_date timestamptz,
+      created_at timestamptz NOT NULL,
+      updated_at timestamptz NOT NULL,
+      idempotency_key text
+    )`
+  yield* sql`
+    CREATE UNIQUE INDEX tasks_user_idempotency_key ON tasks (user_id, idempotency_key)
+    WHERE idempotency_key IS NOT NULL`
+})
+
+// One index per sort key, each ending in id: a page is a range scan of one user's slice.
+const pagingIndexes = Effect.gen(function*() {
+  const sql = yield* SqlClient
+  yield* sql`CREATE INDEX tasks_user_created_at ON tasks (user_id, created_at, id)`
+  yield* sql`CREATE INDEX tasks_user_updated_at ON tasks (user_id, updated_at, id)`
+  yield* sql`CREATE INDEX tasks_user_title ON tasks (user_id, (title COLLATE "C"), id)`
+  yield* sql`CREATE INDEX tasks_user_due_date ON tasks (user_id, (coalesce(due_date, 'infinity'::timestamptz)), id)`
+  yield* sql`CREATE INDEX tasks_user_priority ON tasks (user_id, priority, id)`
+})
+
+/** Keys are `<number>_<name>`; never renumber or edit one that has shipped, add the next. */
+export const MIGRATIONS: Record<string, Effect.Effect<void, SqlError, SqlClient>> = {
+  "0001_create_tasks": createTasks,
+  "0002_paging_indexes": pagingIndexes
+}
+
+const TABLE = "effect_sql_migrations"
+const loader = Migrator.fromRecord(MIGRATIONS)
+const runMigrator = Migrator.make({})({ loader, table: TABLE })
+
+const nameOf = (id: number, name: string) => `${String(id).padStart(4, "0")}_${name}`
+
+const asUnavailable = (error: SqlError | Migrator.MigrationError) =>
+  error instanceof SqlError
+    ? unavailableFrom(error)
+    : new RepositoryUnavailable({ reason: `migrations could not be applied: ${error.message}` })
+
+/**
+ * Applies the pending migrations and returns their names. Safe when several processes start
+ * at once: the migrator creates its table outside any lock, so the whole run holds a
+ * transaction-scoped advisory lock and creates that table itself first.
+ */
+export const migrate: Effect.Effect<ReadonlyArray<string>, RepositoryUnavailable, SqlClient> = Effect.gen(
+  function*() {
+    const sql = yield* SqlClient
+    const applied = yield* sql.withTransaction(Effect.gen(function*() {
+      yield* sql`SELECT pg_advisory_xact_lock(7468021733)`
+      yield* sql`
+        CREATE TABLE IF NOT EXISTS ${sql(TABLE)} (
+          migration_id integer primary key,
+          created_at timestamp with time zone not null default now(),
+          name text not null
+        )`
+      return yield* runMigrator
+    }))
+    return applied.map(([id, name]) => nameOf(id, name))
+  }
+).pipe(
+  Effect.mapError(asUnavailable),
+  Effect.catchSomeDefect((defect) =>
+    defect instanceof Migrator.MigrationError || defect instanceof SqlError
+      ? Option.some(Effect.fail(asUnavailable(defect)))
+      : Option.none()
+  ),
+  Effect.withSpan("TaskMigrations.migrate")
+)
+
+export interface MigrationStatus {
+  readonly applied: ReadonlyArray<string>
+  readonly pending: ReadonlyArray<string>
+}
+
+export const migrationStatus: Effect.Effect<MigrationStatus, RepositoryUnavailable, SqlClient> = Effect.gen(
+  function*() {
+    const sql = yield* SqlClient
+    const [table] = yield* sql<{ present: boolean }>`SELECT to_regclass(${TABLE}) IS NOT NULL AS present`
+    const rows = table?.present
+      ? yield* sql<{ migration_id: number; name: string }>`
+          SELECT migration_id, name FROM ${sql(TABLE)} ORDER BY migration_id`
+      : []
+    const appliedIds = new Set(rows.map((row) => row.migration_id))
+    const known = yield* loader
+    return {
+      applied: rows.map((row) => nameOf(row.migration_id, row.name)),
+      pending: known.filter(([id]) => !appliedIds.has(id)).map(([id, name]) => nameOf(id, name))
+    }
+  }
+).pipe(Effect.mapError(asUnavailable))
