@@ -1,0 +1,82 @@
+import { expect, it } from "@effect/vitest"
+import { SqlClient } from "@effect/sql/SqlClient"
+import { type SortKey, type SortOrder, type TaskDraft, type TaskListQuery, TaskRepository, type UserId } from "@todo/core"
+import { Database, PgTaskRepository } from "@todo/postgres"
+import { DateTime, Effect, Layer } from "effect"
+import { describeOnPostgres, freshSchemaUrl, withConfig } from "./TestDatabases.js"
+
+const USERS = 50
+const TASKS_PER_USER = 400
+const userOf = (n: number) => `plan-user-${n}` as UserId
+
+const draft = (n: number): TaskDraft => {
+  const at = DateTime.unsafeMake(Date.UTC(2026, 0, 1) + n * 60_000)
+  return {
+    title: `task ${n}`,
+    description: null,
+    completed: n % 3 === 0,
+    priority: (["low", "medium", "high"] as const)[n % 3]!,
+    tags: [],
+    due_date: n % 4 === 0 ? null : at,
+    created_at: at,
+    updated_at: at
+  }
+}
+
+const afterOf: Record<SortKey, TaskListQuery["after"]> = {
+  created_at: { value: Date.UTC(2026, 0, 1), id: 10 as never },
+  updated_at: { value: Date.UTC(2026, 0, 1), id: 10 as never },
+  title: { value: "task 20", id: 10 as never },
+  due_date: { value: null, id: 10 as never },
+  priority: { value: 1, id: 10 as never }
+}
+
+const seeded = Layer.unwrapScoped(
+  Effect.map(freshSchemaUrl, (url) => Database.layer.pipe(Layer.provide(withConfig({ DATABASE_URL: url }))))
+).pipe(Layer.tap((context) =>
+  Effect.gen(function*() {
+    const repository = yield* TaskRepository
+    const sql = yield* SqlClient
+    yield* Effect.forEach(
+      Array.from({ length: USERS }, (_, n) => n),
+      (n) => repository.insertAll(userOf(n), Array.from({ length: TASKS_PER_USER }, (_, i) => draft(i))),
+      { concurrency: 8, discard: true }
+    )
+    yield* sql`ANALYZE tasks`
+  }).pipe(Effect.provide(context))
+))
+
+describeOnPostgres("the list query plan on a PostgreSQL server", () => {
+  it.layer(seeded, { timeout: "60 seconds" })((it) => {
+    for (const sort of Object.keys(afterOf) as ReadonlyArray<SortKey>) {
+      for (const order of ["asc", "desc"] as ReadonlyArray<SortOrder>) {
+        it.effect(`a page by ${sort} ${order} is read through an index of tasks, never a sequential scan`, () =>
+          Effect.gen(function*() {
+            const sql = yield* SqlClient
+            for (const after of [undefined, afterOf[sort]]) {
+              const statement = yield* PgTaskRepository.listStatement(userOf(7), {
+                status: "all",
+                sort,
+                order,
+                limit: 101,
+                after
+              })
+              const [text, params] = statement.compile()
+              const plan = (yield* sql.unsafe<{ "QUERY PLAN": string }>(`EXPLAIN ${text}`, params))
+                .map((row) => row["QUERY PLAN"])
+                .join("\n")
+              expect(plan).toMatch(/Index Scan( Backward)? (using|on) tasks_user_\w+/)
+              expect(plan).not.toMatch(/Seq Scan/)
+              if (after === undefined) {
+                // The index already holds the page in order: no sort step.
+                expect(plan).not.toMatch(/Sort/)
+              } else {
+                // The keyset position bounds the index range instead of filtering rows read.
+                expect(plan).toMatch(/Index Cond: \(.*ROW\(/)
+              }
+            }
+          }))
+      }
+    }
+  })
+})
