@@ -46,7 +46,8 @@ const toTask = (row: TaskRow): Task => ({
   title: row.title,
   description: row.description,
   completed: row.completed,
-  priority: PRIORITY_OF_RANK[row.priority] ?? "medium",
+  // The CHECK constraint keeps the rank within the table.
+  priority: PRIORITY_OF_RANK[row.priority]!,
   tags: row.tags,
   due_date: row.due_date === null ? null : DateTime.unsafeMake(row.due_date),
   created_at: DateTime.unsafeMake(row.created_at),

@@ -8,9 +8,10 @@ import { Duration, Effect, Option } from "effect"
 
 const UNREACHABLE = "the database cannot be reached"
 
+/** The SQLSTATE of an error the server sent; socket errors (`EPIPE`, `ECONNREFUSED`) have none. */
 const sqlStateOf = (cause: unknown): string | undefined => {
-  const code = typeof cause === "object" && cause !== null && "code" in cause ? cause.code : undefined
-  return typeof code === "string" && /^[0-9A-Z]{5}$/.test(code) ? code : undefined
+  if (typeof cause !== "object" || cause === null || !("severity" in cause) || !("code" in cause)) return undefined
+  return typeof cause.code === "string" ? cause.code : undefined
 }
 
 export const unavailableFrom = (error: SqlError): RepositoryUnavailable => {
