@@ -1,0 +1,207 @@
+/**
+ * Verifies Better Auth bearer tokens (HS256 with the shared secret, and/or the issuer's JWKS)
+ * and names the acting user. The contract's Authentication section, in one service.
+ */
+import { UserId } from "@todo/core"
+import { Context, Duration, Effect, Either, Layer, Redacted, Runtime, Schema, type ConfigError } from "effect"
+import {
+  createRemoteJWKSet,
+  customFetch,
+  decodeProtectedHeader,
+  errors,
+  jwtVerify,
+  type FetchImplementation,
+  type JWTPayload,
+  type JWTVerifyOptions
+} from "jose"
+import * as AuthConfig from "./AuthConfig.js"
+
+/** Why a bearer token was refused; `tokenSent` decides the `WWW-Authenticate` error parameter. */
+export class InvalidToken extends Schema.TaggedError<InvalidToken>()("InvalidToken", {
+  reason: Schema.String,
+  tokenSent: Schema.Boolean
+}) {}
+
+/** Which modes are on, and what their tokens must carry. A mode is on when its key material is given. */
+export interface AuthSettings {
+  /** HS256 mode: the key is the UTF-8 bytes of this secret, as a frontend minting with `jose` uses it. */
+  readonly secret?: Redacted.Redacted<string> | undefined
+  /** JWKS mode: where the issuer publishes its public keys. */
+  readonly jwksUrl?: URL | undefined
+  /** Better Auth's base URL: its origin is the `iss` and `aud` JWKS tokens must carry by default. */
+  readonly betterAuthUrl?: URL | undefined
+  /** An explicitly configured `iss` (JWT_ISSUER): required of JWKS tokens and of HS256 tokens alike. */
+  readonly issuer?: string | undefined
+  /** An explicitly configured `aud` (JWT_AUDIENCE): required of JWKS tokens and of HS256 tokens alike. */
+  readonly audience?: string | undefined
+  /** Default 5. */
+  readonly clockToleranceSeconds?: number | undefined
+  /** After a fetch, how long an unknown `kid` waits before it may trigger another one. Default 30 seconds. */
+  readonly jwksCooldown?: Duration.DurationInput | undefined
+  /** Bound on one JWKS fetch. Default 5 seconds. */
+  readonly jwksTimeout?: Duration.DurationInput | undefined
+}
+
+/** What Better Auth's `jwt` plugin can sign with. */
+const jwksAlgorithms = ["EdDSA", "ES256", "ES512", "RS256", "PS256"] as const
+
+/**
+ * After a failed JWKS fetch, the next one waits this long (at most the cooldown): jose only rate-limits
+ * after successful fetches, so without this every request would hit a JWKS that is down.
+ */
+const retryAfterFailedFetch = Duration.seconds(1)
+
+type Check = (token: string) => Promise<JWTPayload>
+
+class Refused extends Error {}
+
+const refused = (reason: string) => new InvalidToken({ reason, tokenSent: true })
+
+const keySetUnavailable = "the signing keys could not be fetched"
+
+/** Reasons name the failed rule only: never the token, a claim's value or a key. */
+const reasonFor = (error: unknown): string => {
+  if (error instanceof Refused) return error.message
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    return error.reason === "missing" ? `the "${error.claim}" claim is missing` : `the "${error.claim}" claim is not acceptable`
+  }
+  if (error instanceof errors.JOSEError) {
+    switch (error.code) {
+      case "ERR_JWT_EXPIRED":
+        return "the token has expired"
+      case "ERR_JWS_SIGNATURE_VERIFICATION_FAILED":
+        return "the signature does not verify"
+      case "ERR_JWKS_NO_MATCHING_KEY":
+      case "ERR_JWKS_MULTIPLE_MATCHING_KEYS":
+        return "no published key matches the token"
+      case "ERR_JOSE_ALG_NOT_ALLOWED":
+      case "ERR_JOSE_NOT_SUPPORTED":
+        return "the token's algorithm is not accepted"
+      case "ERR_JWT_INVALID":
+      case "ERR_JWS_INVALID":
+        return "the token is malformed"
+      case "ERR_JWKS_TIMEOUT":
+        return `${keySetUnavailable} in time`
+    }
+  }
+  return keySetUnavailable
+}
+
+/** A failed fetch is reported, and blocks further fetches for a while; the refusals it causes read as an outage. */
+const fetchWithBackoff = (backoffMillis: number, report: (failure: string) => void): FetchImplementation => {
+  let failedAt = Number.NEGATIVE_INFINITY
+  const failed = (failure: string) => {
+    failedAt = Date.now()
+    report(failure)
+  }
+  return (url, options) => {
+    if (Date.now() - failedAt < backoffMillis) return Promise.reject(new Error("a recent JWKS fetch failed"))
+    return fetch(url, options).then(
+      (response) => {
+        if (response.status !== 200) failed(`HTTP ${response.status}`)
+        return response
+      },
+      (error: unknown) => {
+        failed(error instanceof Error ? `${error.message}${error.cause instanceof Error ? `: ${error.cause.message}` : ""}` : String(error))
+        throw error
+      }
+    )
+  }
+}
+
+const decodeUserId = Schema.decodeUnknownEither(UserId)
+
+/** The user is `sub`; tokens minted by some frontends name them in `user_id` or `id` instead. */
+const userOf = (payload: JWTPayload): Either.Either<UserId, InvalidToken> => {
+  const claim = payload.sub ?? payload["user_id"] ?? payload["id"]
+  return Either.mapLeft(decodeUserId(claim), () => refused("the token names no user (sub, user_id or id)"))
+}
+
+const make = Effect.fnUntraced(function*(settings: AuthSettings) {
+  const clockTolerance = settings.clockToleranceSeconds ?? 5
+  const common = { requiredClaims: ["exp"], clockTolerance } satisfies JWTVerifyOptions
+  const notIssuedInTheFuture = (payload: JWTPayload): JWTPayload => {
+    if (payload.iat !== undefined && payload.iat > Date.now() / 1000 + clockTolerance) {
+      throw new Refused(`the "iat" claim is not acceptable`)
+    }
+    return payload
+  }
+  const checks = new Map<string, Check>()
+
+  if (settings.secret !== undefined) {
+    const secret = new TextEncoder().encode(Redacted.value(settings.secret))
+    const key = yield* Effect.promise(() =>
+      crypto.subtle.importKey("raw", secret, { name: "HMAC", hash: "SHA-256" }, false, ["verify"])
+    )
+    // Frontends minting HS256 tokens with jose rarely set iss/aud, so these are held to them only when
+    // JWT_ISSUER / JWT_AUDIENCE are set explicitly; the default (Better Auth's origin) is for JWKS tokens.
+    const options: JWTVerifyOptions = {
+      ...common,
+      algorithms: ["HS256"],
+      ...(settings.issuer === undefined ? {} : { issuer: settings.issuer }),
+      ...(settings.audience === undefined ? {} : { audience: settings.audience })
+    }
+    checks.set("HS256", (token) => jwtVerify(token, key, options).then((result) => notIssuedInTheFuture(result.payload)))
+  }
+
+  if (settings.jwksUrl !== undefined) {
+    const origin = (settings.betterAuthUrl ?? settings.jwksUrl).origin
+    const cooldownDuration = Duration.toMillis(settings.jwksCooldown ?? Duration.seconds(30))
+    const runtime = yield* Effect.runtime<never>()
+    const jwksUrl = settings.jwksUrl.href
+    const report = (failure: string) =>
+      Runtime.runFork(runtime)(
+        Effect.logWarning(`JWKS fetch from ${jwksUrl} failed (${failure}); tokens whose key is not cached are refused`)
+      )
+    const keySet = createRemoteJWKSet(settings.jwksUrl, {
+      cooldownDuration,
+      timeoutDuration: Math.ceil(Duration.toMillis(settings.jwksTimeout ?? Duration.seconds(5))),
+      [customFetch]: fetchWithBackoff(Math.min(cooldownDuration, Duration.toMillis(retryAfterFailedFetch)), report)
+    })
+    const options: JWTVerifyOptions = {
+      ...common,
+      algorithms: [...jwksAlgorithms],
+      issuer: settings.issuer ?? origin,
+      audience: settings.audience ?? origin
+    }
+    const check: Check = (token) => jwtVerify(token, keySet, options).then((result) => notIssuedInTheFuture(result.payload))
+    for (const alg of jwksAlgorithms) checks.set(alg, check)
+  }
+
+  if (checks.size === 0) return yield* Effect.dieMessage("AuthSettings enables neither the secret nor the JWKS")
+
+  // The token's own `alg` picks the key path, so a token can only ever meet the key of its own kind.
+  const checkFor = (token: string): Either.Either<Check, InvalidToken> => {
+    let alg: unknown
+    try {
+      alg = decodeProtectedHeader(token).alg
+    } catch {
+      return Either.left(refused("the token is malformed"))
+    }
+    const check = typeof alg === "string" ? checks.get(alg) : undefined
+    return check === undefined ? Either.left(refused("the token's algorithm is not accepted")) : Either.right(check)
+  }
+
+  return JwtVerifier.of({
+    verify: (token) =>
+      checkFor(token).pipe(
+        Effect.flatMap((check) =>
+          Effect.tryPromise({ try: () => check(token), catch: (error) => refused(reasonFor(error)) })
+        ),
+        Effect.flatMap(userOf)
+      )
+  })
+})
+
+export class JwtVerifier extends Context.Tag("@todo/http/JwtVerifier")<JwtVerifier, {
+  readonly verify: (token: string) => Effect.Effect<UserId, InvalidToken>
+}>() {
+  static readonly make: (settings: AuthSettings) => Effect.Effect<JwtVerifier["Type"]> = make
+
+  static readonly layer = (settings: AuthSettings): Layer.Layer<JwtVerifier> => Layer.effect(JwtVerifier, make(settings))
+
+  /** Settings from the environment (see `AuthConfig`), including the development secret outside production. */
+  static readonly layerFromEnv: Layer.Layer<JwtVerifier, ConfigError.ConfigError> = Layer.unwrapEffect(
+    Effect.map(AuthConfig.load, (config) => JwtVerifier.layer(config.settings))
+  )
+}
