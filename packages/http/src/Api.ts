@@ -1,0 +1,178 @@
+/**
+ * The HTTP API as data: every route, its parameters, bodies, successes and problems. The
+ * handlers implement it, `/api/openapi.json` documents it, and the 405 table is read from it.
+ */
+import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
+import { MAX_TASK_ID, NewTask, StatusFilter, Task, TaskListParams, TaskPatch } from "@todo/core"
+import { Schema } from "effect"
+import { Authentication } from "./Authentication.js"
+import { Declared } from "./Problem.js"
+
+/**
+ * Path parameters are taken as text and checked by the handlers, so that an id which is not a
+ * positive 32-bit integer is a 404 (it names no task) rather than a decoding error.
+ */
+const TaskIdParam = Schema.String.annotations({
+  jsonSchema: { type: "integer", minimum: 1, maximum: MAX_TASK_ID },
+  description: "The task's id"
+})
+
+const UserIdParam = Schema.String.annotations({
+  description: "The token's subject; any other user is refused with 403"
+})
+
+export const MAX_IDEMPOTENCY_KEY_LENGTH = 200
+
+/** The list query: core's parameters, plus `status_filter`, an alias some frontends send. */
+export const ListQuery = Schema.Struct({
+  ...TaskListParams.fields,
+  status: Schema.optional(StatusFilter).annotations({ description: "Default all" }),
+  status_filter: Schema.optional(StatusFilter).annotations({ description: "Alias of status" })
+})
+
+export const CompletedBody = Schema.Struct({ completed: Schema.Boolean }).annotations({ identifier: "Completed" })
+
+const CreateHeaders = Schema.Struct({
+  "idempotency-key": Schema.optional(
+    Schema.String.pipe(Schema.minLength(1), Schema.maxLength(MAX_IDEMPOTENCY_KEY_LENGTH))
+  ).annotations({ description: "A retried POST with the same key returns the first task instead of a second one" })
+})
+
+const PreconditionHeaders = Schema.Struct({
+  "if-match": Schema.optional(Schema.String).annotations({
+    description: "ETags of the versions this change is meant for, or *; anything else is 412"
+  })
+})
+
+const optionalBody = OpenApi.annotations({
+  transform: (operation) => ({ ...operation, requestBody: { ...operation["requestBody"], required: false } })
+})
+
+/** Both shapes of the task routes; the path schemas are checked where the two groups are made. */
+const taskGroup = <const Name extends string, Collection extends Schema.Schema.Any, Item extends Schema.Schema.Any>(
+  name: Name,
+  base: `/api/${string}`,
+  paths: { readonly collection: Collection; readonly item: Item }
+) => {
+  const collection = paths.collection as Collection & HttpApiEndpoint.HttpApiEndpoint.ValidatePath<Collection>
+  const item = paths.item as Item & HttpApiEndpoint.HttpApiEndpoint.ValidatePath<Item>
+  const one: `/${string}` = `${base}/:id`
+  return HttpApiGroup.make(name)
+    .add(
+      HttpApiEndpoint.get("list", base)
+        .setPath(collection)
+        .setUrlParams(ListQuery)
+        .addSuccess(Schema.Array(Task))
+        .annotate(OpenApi.Description, "A page of tasks; `Link: <…>; rel=\"next\"` names the next one")
+    )
+    .add(
+      HttpApiEndpoint.post("create", base)
+        .setPath(collection)
+        .setHeaders(CreateHeaders)
+        .setPayload(NewTask)
+        .addSuccess(Task, { status: 201 })
+        .annotate(OpenApi.Description, "`Location` names the new task; a repeated `Idempotency-Key` returns the first")
+        .addError(Declared.MalformedJson)
+        .addError(Declared.PayloadTooLarge)
+        .addError(Declared.UnsupportedMediaType)
+    )
+    .add(
+      HttpApiEndpoint.get("get", one)
+        .setPath(item)
+        .addSuccess(Task)
+        .annotate(OpenApi.Description, "`ETag` carries the task's version, for `If-Match`")
+        .addError(Declared.TaskNotFound)
+    )
+    .add(
+      HttpApiEndpoint.put("update", one)
+        .setPath(item)
+        .setHeaders(PreconditionHeaders)
+        .setPayload(TaskPatch)
+        .addSuccess(Task)
+        .addError(Declared.TaskNotFound)
+        .addError(Declared.VersionMismatch)
+        .addError(Declared.MalformedJson)
+        .addError(Declared.PayloadTooLarge)
+        .addError(Declared.UnsupportedMediaType)
+    )
+    .add(
+      HttpApiEndpoint.patch("patch", one)
+        .setPath(item)
+        .setHeaders(PreconditionHeaders)
+        .setPayload(TaskPatch)
+        .addSuccess(Task)
+        .addError(Declared.TaskNotFound)
+        .addError(Declared.VersionMismatch)
+        .addError(Declared.MalformedJson)
+        .addError(Declared.PayloadTooLarge)
+        .addError(Declared.UnsupportedMediaType)
+        .annotate(OpenApi.Description, "The same as PUT")
+    )
+    .add(
+      HttpApiEndpoint.del("remove", one)
+        .setPath(item)
+        .addSuccess(HttpApiSchema.NoContent)
+        .addError(Declared.TaskNotFound)
+    )
+    .add(
+      HttpApiEndpoint.patch("complete", `${one}/complete`)
+        .setPath(item)
+        .setPayload(CompletedBody)
+        .addSuccess(Task)
+        .addError(Declared.TaskNotFound)
+        .addError(Declared.MalformedJson)
+        .addError(Declared.PayloadTooLarge)
+        .addError(Declared.UnsupportedMediaType)
+        .annotate(OpenApi.Description, "No body toggles `completed`; `{\"completed\": true|false}` sets it")
+        .annotateContext(optionalBody)
+    )
+    .addError(Declared.ValidationFailed)
+    .addError(Declared.RepositoryUnavailable)
+    .middleware(Authentication)
+}
+
+export const UserTasks = taskGroup("userTasks", "/api/:user_id/tasks", {
+  collection: Schema.Struct({ user_id: UserIdParam }),
+  item: Schema.Struct({ user_id: UserIdParam, id: TaskIdParam })
+})
+  .addError(Declared.UserMismatch)
+  .annotate(OpenApi.Title, "Tasks of {user_id}")
+
+export const OwnTasks = taskGroup("tasks", "/api/tasks", {
+  collection: Schema.Struct({}),
+  item: Schema.Struct({ id: TaskIdParam })
+})
+  .annotate(OpenApi.Title, "Tasks of the token's user")
+
+const Status = <const S extends string>(status: S) => Schema.Struct({ status: Schema.Literal(status) })
+
+export const Operations = HttpApiGroup.make("operations")
+  .add(HttpApiEndpoint.get("health", "/api/health").addSuccess(Status("ok")))
+  .add(
+    HttpApiEndpoint.get("ready", "/api/ready")
+      .addSuccess(Status("ready"))
+      .addError(Declared.RepositoryUnavailable)
+  )
+  .add(
+    HttpApiEndpoint.get("openapi", "/api/openapi.json")
+      .addSuccess(Schema.Unknown)
+      .annotate(OpenApi.Description, "This document")
+  )
+  .add(
+    HttpApiEndpoint.get("docs", "/api/docs")
+      .addSuccess(HttpApiSchema.Text({ contentType: "text/html" }))
+      .annotate(OpenApi.Description, "An interactive API reference that works offline")
+  )
+  .annotate(OpenApi.Title, "Operations")
+  .annotate(OpenApi.Description, "No token needed")
+
+export class Api extends HttpApi.make("todo-api")
+  .add(UserTasks)
+  .add(OwnTasks)
+  .add(Operations)
+  .annotateContext(OpenApi.annotations({
+    title: "Todo API",
+    version: "1.0.0",
+    description: "A multi-user task list. Every error is application/problem+json (RFC 9457)."
+  }))
+{}

@@ -1,0 +1,27 @@
+/**
+ * The interactive API reference (Scalar, its script inlined so it works offline). The module
+ * weighs ~90 MB once loaded, so it is imported on the first request for the page, not at start.
+ */
+import { HttpApi, HttpApiBuilder, type HttpServerResponse } from "@effect/platform"
+import { Context, Effect, Layer } from "effect"
+import { Api } from "./Api.js"
+
+export const DOCS_PATH = "/api/docs"
+
+const render: Effect.Effect<HttpServerResponse.HttpServerResponse> = Effect.gen(function*() {
+  const Scalar = yield* Effect.promise(() => import("@effect/platform/HttpApiScalar"))
+  const scalarRoutes = Scalar.layer({ path: DOCS_PATH, scalar: { withDefaultFonts: false } }).pipe(
+    Layer.provideMerge(HttpApiBuilder.Router.Live),
+    Layer.provide(Layer.succeed(HttpApi.Api, { api: Api, context: Context.empty() } as unknown as HttpApi.Api["Type"]))
+  )
+  return yield* Effect.scoped(Effect.gen(function*() {
+    const router = yield* HttpApiBuilder.Router.router.pipe(Effect.provide(yield* Layer.build(scalarRoutes)))
+    const [route] = router.routes
+    if (route === undefined) return yield* Effect.dieMessage("the Scalar layer registered no route")
+    // Scalar's handler is a constant page that needs nothing from the request.
+    return yield* (route.handler as Effect.Effect<HttpServerResponse.HttpServerResponse>)
+  }))
+})
+
+/** The page, built once on first use and then served from memory. */
+export const docsPage: Effect.Effect<Effect.Effect<HttpServerResponse.HttpServerResponse>> = Effect.cached(render)

@@ -1,0 +1,5 @@
+/** The user a request acts for: the verified token's subject, provided by `Authentication`. */
+import type { UserId } from "@todo/core"
+import { Context } from "effect"
+
+export class CurrentUser extends Context.Tag("@todo/http/CurrentUser")<CurrentUser, UserId>() {}

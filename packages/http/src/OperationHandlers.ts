@@ -1,0 +1,17 @@
+/** The operational routes: liveness, readiness, the OpenAPI document and the reference page. */
+import { HttpApiBuilder, HttpServerResponse, OpenApi } from "@effect/platform"
+import { TaskRepository } from "@todo/core"
+import { Effect } from "effect"
+import { Api } from "./Api.js"
+import { docsPage } from "./ApiDocs.js"
+
+export const OperationsLive = HttpApiBuilder.group(Api, "operations", (handlers) =>
+  Effect.gen(function*() {
+    const repository = yield* TaskRepository
+    const docs = yield* docsPage
+    return handlers
+      .handle("health", () => Effect.succeed({ status: "ok" as const }))
+      .handle("ready", () => Effect.as(repository.ping, { status: "ready" as const }))
+      .handleRaw("openapi", () => Effect.sync(() => HttpServerResponse.unsafeJson(OpenApi.fromApi(Api))))
+      .handleRaw("docs", () => docs)
+  }))

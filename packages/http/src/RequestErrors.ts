@@ -1,0 +1,31 @@
+/** What can be wrong with a request before any use-case runs. The statuses live in `Problem.ts`. */
+import { Schema } from "effect"
+
+/** `{user_id}` in the path names someone other than the token's subject. */
+export class UserMismatch extends Schema.TaggedError<UserMismatch>()("UserMismatch", {}) {
+  override get message() {
+    return "The user in the path is not the user of the bearer token."
+  }
+}
+
+export class MalformedJson extends Schema.TaggedError<MalformedJson>()("MalformedJson", {
+  detail: Schema.String
+}) {
+  override get message() {
+    return this.detail
+  }
+}
+
+export class UnsupportedMediaType extends Schema.TaggedError<UnsupportedMediaType>()("UnsupportedMediaType", {}) {
+  override get message() {
+    return "The request body must be sent as application/json."
+  }
+}
+
+export class PayloadTooLarge extends Schema.TaggedError<PayloadTooLarge>()("PayloadTooLarge", {
+  limit: Schema.Number
+}) {
+  override get message() {
+    return `The request body is larger than ${this.limit} bytes.`
+  }
+}

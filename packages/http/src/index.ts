@@ -1,0 +1,7 @@
+export { Api } from "./Api.js"
+export * as AuthConfig from "./AuthConfig.js"
+export { InvalidToken, JwtVerifier } from "./JwtVerifier.js"
+export { loadDotEnv } from "./DotEnv.js"
+export * as Problem from "./Problem.js"
+export * as Server from "./Server.js"
+export { ServerConfig } from "./ServerConfig.js"
