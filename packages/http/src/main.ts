@@ -50,4 +50,4 @@ const serve = Effect.gen(function*() {
 )
 
 // Interrupted by SIGINT/SIGTERM, the server stops accepting, lets requests in flight finish, then closes the pool.
-NodeRuntime.runMain(serve, { disableErrorReporting: true })
+NodeRuntime.runMain(serve, { disableErrorReporting: true, disablePrettyLogger: true })
