@@ -166,6 +166,33 @@ export const Operations = HttpApiGroup.make("operations")
   .annotate(OpenApi.Title, "Operations")
   .annotate(OpenApi.Description, "No token needed")
 
+const DECODE_ERROR = "HttpApiDecodeError"
+
+/**
+ * HttpApi declares its own decoding error as a 400 on every operation, but this API answers
+ * those with a 422 problem (`ValidationFailed`): take it out of the document.
+ */
+const withoutFrameworkDecodeError = (spec: Record<string, any>): Record<string, any> => {
+  const isDecodeError = (schema: any) => schema?.$ref === `#/components/schemas/${DECODE_ERROR}`
+  for (const operations of Object.values<Record<string, any>>(spec["paths"])) {
+    for (const operation of Object.values<any>(operations)) {
+      const badRequest = operation.responses?.["400"]
+      const schema = badRequest?.content?.["application/json"]?.schema
+      if (badRequest === undefined) continue
+      const rest = isDecodeError(schema) ? [] : (schema?.anyOf ?? []).filter((member: any) => !isDecodeError(member))
+      if (rest.length === 0) {
+        delete operation.responses["400"]
+      } else {
+        badRequest.description = "The body is not valid JSON, or is missing"
+        badRequest.content = { "application/problem+json": { schema: rest.length === 1 ? rest[0] : { anyOf: rest } } }
+      }
+    }
+  }
+  // With it go the schemas only it refers to.
+  for (const name of [DECODE_ERROR, "Issue", "PropertyKey"]) delete spec["components"]?.["schemas"]?.[name]
+  return spec
+}
+
 export class Api extends HttpApi.make("todo-api")
   .add(UserTasks)
   .add(OwnTasks)
@@ -173,6 +200,7 @@ export class Api extends HttpApi.make("todo-api")
   .annotateContext(OpenApi.annotations({
     title: "Todo API",
     version: "1.0.0",
-    description: "A multi-user task list. Every error is application/problem+json (RFC 9457)."
+    description: "A multi-user task list. Every error is application/problem+json (RFC 9457).",
+    transform: withoutFrameworkDecodeError
   }))
 {}

@@ -439,6 +439,9 @@ export const apiContract = (name: string, repository: Layer.Layer<TaskRepository
         }
         expect(operations).toEqual(expect.arrayContaining(["GET /api/health", "GET /api/ready", "GET /api/openapi.json", "GET /api/docs"]))
         expect(reply.json.components.securitySchemes.bearer).toMatchObject({ type: "http", scheme: "bearer" })
+        // Decoding failures are answered as 422 problems, never as the framework's own 400.
+        expect(reply.text).not.toContain("HttpApiDecodeError")
+        expect(reply.json.paths["/api/tasks"].get.responses["422"].content["application/problem+json"]).toBeDefined()
       })
 
       it("the docs page is 200 text/html with its script inlined", async () => {
