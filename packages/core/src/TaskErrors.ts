@@ -1,5 +1,5 @@
 /** The failures a use-case can report. They know nothing of HTTP: each host maps them. */
-import { ParseResult, Schema } from "effect"
+import { Schema } from "effect"
 
 export class TaskNotFound extends Schema.TaggedError<TaskNotFound>()("TaskNotFound", {
   id: Schema.Number
@@ -21,15 +21,6 @@ export class ValidationFailed extends Schema.TaggedError<ValidationFailed>()("Va
 
   static of(path: string, message: string): ValidationFailed {
     return new ValidationFailed({ issues: [{ path, message }] })
-  }
-
-  /** Field paths are dotted (`tags.2`), relative to the value that was decoded. */
-  static fromParseError(error: ParseResult.ParseError, prefix = ""): ValidationFailed {
-    const issues = ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => ({
-      path: [prefix, ...issue.path.map(String)].filter((part) => part !== "").join("."),
-      message: issue.message
-    }))
-    return new ValidationFailed({ issues })
   }
 }
 

@@ -1,9 +1,52 @@
 /** Decoding untrusted input into the domain's types, every failure a `ValidationFailed` with field paths. */
-import { Effect, Schema } from "effect"
-import { ValidationFailed } from "./TaskErrors.js"
+import { Effect, ParseResult, Schema } from "effect"
+import { type FieldIssue, ValidationFailed } from "./TaskErrors.js"
 
+const EXPECTED = /^Expected (.+?), actual /s
+
+const plainTypes: Record<string, string> = {
+  string: "must be a string",
+  number: "must be a number",
+  boolean: "must be true or false"
+}
+
+const describeExpected = (expected: string): string =>
+  plainTypes[expected] ??
+    (expected.startsWith("ReadonlyArray") ? "must be an array" : "must be a JSON object")
+
+/**
+ * Schema's own messages name every member of a union and echo the input back; a caller wants
+ * one sentence per field that says what is allowed, and never their own data repeated.
+ */
+const messagesFor = (messages: ReadonlyArray<string>): ReadonlyArray<string> => {
+  const literals: Array<string> = []
+  const absent: Array<string> = []
+  const others: Array<string> = []
+  for (const message of messages) {
+    const expected = EXPECTED.exec(message)?.[1]
+    if (expected === undefined) others.push(message)
+    else if (expected.startsWith("\"")) literals.push(expected)
+    else if (expected === "undefined" || expected === "null") absent.push(expected)
+    else others.push(describeExpected(expected))
+  }
+  if (literals.length > 0) others.unshift(literals.length === 1 ? `must be ${literals[0]}` : `must be one of ${literals.join(", ")}`)
+  return [...new Set(others)]
+}
+
+const fieldIssues = (error: ParseResult.ParseError, pathPrefix: string): ReadonlyArray<FieldIssue> => {
+  const byPath = new Map<string, Array<string>>()
+  for (const issue of ParseResult.ArrayFormatter.formatErrorSync(error)) {
+    const path = [pathPrefix, ...issue.path.map(String)].filter((part) => part !== "").join(".")
+    byPath.set(path, [...(byPath.get(path) ?? []), issue.message])
+  }
+  const issues = [...byPath].flatMap(([path, messages]) => messagesFor(messages).map((message) => ({ path, message })))
+  // A union's "expected undefined" alone at a path means the real failure is reported deeper down.
+  return issues.length > 0 ? issues : [{ path: pathPrefix, message: "is invalid" }]
+}
+
+/** Field paths are dotted (`tags.2`), relative to the value decoded, under `pathPrefix` if given. */
 export const validate = <A, I>(schema: Schema.Schema<A, I, never>, pathPrefix = "") => {
   const decode = Schema.decodeUnknown(schema, { errors: "all" })
   return (input: unknown): Effect.Effect<A, ValidationFailed> =>
-    decode(input).pipe(Effect.mapError((error) => ValidationFailed.fromParseError(error, pathPrefix)))
+    decode(input).pipe(Effect.mapError((error) => new ValidationFailed({ issues: fieldIssues(error, pathPrefix) })))
 }
