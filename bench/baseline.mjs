@@ -436,10 +436,18 @@ const handle = async (request, url, send) => {
 const server = createServer((request, response) => {
   const requestId = randomUUID()
   const send = (status, body, headers) => {
-    response.writeHead(status, body === undefined
-      ? { "x-request-id": requestId, ...headers }
-      : { "content-type": "application/json", "x-request-id": requestId, ...headers })
-    response.end(body === undefined ? undefined : JSON.stringify(body))
+    if (body === undefined) {
+      response.writeHead(status, { "x-request-id": requestId, ...headers })
+      return response.end()
+    }
+    const json = JSON.stringify(body)
+    response.writeHead(status, {
+      "content-type": "application/json",
+      "content-length": Buffer.byteLength(json),
+      "x-request-id": requestId,
+      ...headers
+    })
+    response.end(json)
   }
   const url = new URL(request.url ?? "/", "http://localhost")
   const answer = url.pathname === "/api/health"
@@ -452,8 +460,14 @@ const server = createServer((request, response) => {
     if (!(error instanceof Problem)) console.error(requestId, error)
     const body = { type: "about:blank", title: problem.title, status: problem.status, detail: problem.detail }
     if (problem.errors) body.errors = problem.errors
-    response.writeHead(problem.status, { "content-type": "application/problem+json", "x-request-id": requestId, ...problem.headers })
-    response.end(JSON.stringify(body))
+    const json = JSON.stringify(body)
+    response.writeHead(problem.status, {
+      "content-type": "application/problem+json",
+      "content-length": Buffer.byteLength(json),
+      "x-request-id": requestId,
+      ...problem.headers
+    })
+    response.end(json)
     if (!request.complete) request.resume()
   })
 })

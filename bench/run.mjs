@@ -7,14 +7,15 @@
  * Options: --cluster (also run one worker per core), --workers=N (that many workers),
  * --only=api|baseline, --duration=S (seconds per scenario, default 10).
  * Env: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres; needs CREATEDB),
- * BENCH_LOG_LEVEL (our LOG_LEVEL, default warn).
+ * BENCH_LOG_LEVEL (our LOG_LEVEL, default warn), BENCH_NODE_ARGS (node flags for both servers,
+ * e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile a run).
  */
 import { spawn, spawnSync } from "node:child_process"
 import { randomBytes } from "node:crypto"
 import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { Agent, request as httpRequest } from "node:http"
 import { createServer } from "node:net"
-import { availableParallelism, tmpdir } from "node:os"
+import { availableParallelism, loadavg, tmpdir } from "node:os"
 import { dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import { SignJWT } from "jose"
@@ -32,6 +33,7 @@ const WORKERS = option("workers") !== undefined
 const ONLY = option("only")
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres"
 const LOG_LEVEL = process.env.BENCH_LOG_LEVEL ?? "warn"
+const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? "").split(/\s+/).filter((arg) => arg !== "")
 
 const USERS = 1000
 const TASKS_PER_USER = 20
@@ -196,8 +198,8 @@ const startServer = async (target, databaseUrl, workers) => {
   const logFile = join(work, `${target.label}-${workers || 1}.log`)
   const out = openSync(logFile, "a")
   const command = workers > 1
-    ? ["node", join(BENCH, "cluster.mjs"), String(workers), target.entry]
-    : ["node", target.entry]
+    ? ["node", ...NODE_ARGS, join(BENCH, "cluster.mjs"), String(workers), target.entry]
+    : ["node", ...NODE_ARGS, target.entry]
   const child = spawn("bash", ["-c", `${RAISE_FILES}; exec "$@"`, "bash", ...command], {
     cwd: work, // no .env of the project is read
     env: {
@@ -348,6 +350,7 @@ const figuresOf = ({ result, peakRssMb, cpuSeconds, wall }) => {
     non2xx,
     statuses: result.non2xx,
     socketErrors,
+    socketErrorsByKind: { connect: result.errors.connect, read: result.errors.read, write: result.errors.write, timeout: result.errors.timeout },
     peakRssMb,
     cpuPercent: (cpuSeconds / wall) * 100,
     cpuMsPerRequest: (cpuSeconds * 1000) / result.requests,
@@ -490,6 +493,7 @@ const report = (results) => {
   for (const [label, r] of [["ours", ours], ["baseline", base]]) {
     for (const [name, s] of Object.entries(r?.scenarios ?? {})) {
       if (s.non2xx > 0) console.log(`  ${label} ${name}: non-2xx by status ${JSON.stringify(s.statuses)}`)
+      if (s.socketErrors > 0) console.log(`  ${label} ${name}: socket errors ${JSON.stringify(s.socketErrorsByKind)}`)
     }
   }
 
@@ -539,8 +543,14 @@ const main = async () => {
   }
   console.log(`Todo API benchmark: PostgreSQL ${new URL(ADMIN_URL).host}, ${availableParallelism()} CPUs, node ${process.version}, ` +
     `LOG_LEVEL=${LOG_LEVEL}${WORKERS > 1 ? `, cluster of ${WORKERS} workers as well` : ""}`)
+  // wrk, PostgreSQL and both servers share this machine: anything else running skews the figures.
+  console.log(`Load average before the run: ${loadavg()[0].toFixed(2)} (1 min)`)
   const users = await makeUsers()
   const results = await benchmark(keys, users)
+  if (Object.keys(results).length === 0) {
+    process.exitCode = 1
+    return console.log("No server could be measured.")
+  }
   report(results)
 }
 
