@@ -1,0 +1,47 @@
+#!/usr/bin/env node
+/** todo-admin: the composition root. Settings come from the environment, then from ./.env. */
+import { Tasks } from "@todo/core"
+import { Database } from "@todo/postgres"
+import { Command, CommanderError } from "commander"
+import { Layer } from "effect"
+import { existsSync } from "node:fs"
+import { examples } from "./CommandLine.js"
+import { registerDoctor } from "./commands/doctor.js"
+import { registerMigrate } from "./commands/migrate.js"
+import { registerReports } from "./commands/reports.js"
+import { registerTasks } from "./commands/tasks.js"
+import { registerToken } from "./commands/token.js"
+import { registerTransfer } from "./commands/transfer.js"
+import * as DatabaseConnection from "./DatabaseConnection.js"
+import { makeRunner } from "./Runner.js"
+
+if (existsSync(".env")) process.loadEnvFile(".env")
+
+// Each runtime builds its layer on first use: a command boots the database only if it needs it.
+const tasks = makeRunner(Tasks.layer.pipe(Layer.provide(Database.layer)))
+const database = makeRunner(DatabaseConnection.layer)
+const standalone = makeRunner(Layer.empty)
+
+const program = new Command("todo-admin")
+  .description("Administer the Todo API: migrations, users' tasks, import and export, tokens, health checks.")
+  .exitOverride()
+  .configureOutput({ outputError: (text, write) => write(text) })
+  .showHelpAfterError("(add --help for usage)")
+  .addHelpText("after", examples("todo-admin tasks list --user alice", "todo-admin <command> --help"))
+
+registerMigrate(program, database)
+registerTasks(program, tasks)
+registerReports(program, tasks)
+registerTransfer(program, tasks)
+registerToken(program, standalone)
+registerDoctor(program, standalone)
+
+try {
+  await program.parseAsync()
+} catch (error) {
+  if (!(error instanceof CommanderError)) throw error
+  // Help and version exit 0; every other complaint of commander's is a usage error.
+  process.exitCode = error.exitCode === 0 ? 0 : 2
+} finally {
+  await Promise.all([tasks.dispose(), database.dispose(), standalone.dispose()])
+}

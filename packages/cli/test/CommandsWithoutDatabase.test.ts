@@ -1,0 +1,81 @@
+import { Tokens } from "@todo/testing"
+import { jwtVerify } from "jose"
+import { mkdir, writeFile } from "node:fs/promises"
+import { join } from "node:path"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { todoAdmin, type TodoAdmin } from "./TodoAdmin.js"
+
+const SECRET = "a-test-secret-that-is-long-enough-0123456789"
+
+describe("todo-admin without a database", () => {
+  let cli: TodoAdmin
+  beforeAll(async () => {
+    cli = await todoAdmin({ DATA_DIR: "./never-created" })
+  })
+  afterAll(() => cli.dispose())
+
+  it("--help on every command exits 0 and shows an example", async () => {
+    for (const command of [[], ["tasks", "list"], ["import"], ["token"], ["doctor"]]) {
+      const outcome = await cli.run([...command, "--help"])
+      expect(outcome.code).toBe(0)
+      expect(outcome.stdout).toContain("Example")
+    }
+  })
+
+  it("usage errors exit 2 with the reason on stderr", async () => {
+    for (const args of [["nonsense"], ["tasks", "show", "--user", "u", "abc"], ["tasks", "list"], ["export", "--user", "u", "--format", "xml"]]) {
+      const outcome = await cli.run(args)
+      expect(outcome.code, args.join(" ")).toBe(2)
+      expect(outcome.stdout).toBe("")
+      expect(outcome.stderr).toMatch(/^error: /)
+    }
+  })
+
+  it("token mints an HS256 token for the user that verifies with the secret, with iss and aud when set", async () => {
+    const outcome = await cli.run(["token", "--user", "u-42", "--ttl", "15m", "--email", "u@example.com"], {
+      env: { BETTER_AUTH_SECRET: SECRET, JWT_ISSUER: "https://issuer.test", JWT_AUDIENCE: "todo-api" }
+    })
+    expect(outcome.code).toBe(0)
+    const { payload, protectedHeader } = await jwtVerify(outcome.stdout.trim(), new TextEncoder().encode(SECRET), {
+      issuer: "https://issuer.test",
+      audience: "todo-api"
+    })
+    expect(protectedHeader.alg).toBe("HS256")
+    expect(payload).toMatchObject({ sub: "u-42", email: "u@example.com" })
+    expect(payload.exp! - payload.iat!).toBe(15 * 60)
+  })
+
+  it("token refuses a missing or short secret, and falls back to the development secret outside production", async () => {
+    expect((await cli.run(["token", "--user", "u"])).code).toBe(1)
+    expect((await cli.run(["token", "--user", "u"], { env: { BETTER_AUTH_SECRET: "short" } })).stderr).toContain("at least 32")
+    const dataDir = join(cli.dir, "with-dev-secret")
+    await mkdir(dataDir)
+    await writeFile(join(dataDir, "dev-secret"), `${SECRET}\n`)
+    const dev = await cli.run(["token", "--user", "u"], { env: { DATA_DIR: dataDir } })
+    expect(dev.code).toBe(0)
+    await jwtVerify(dev.stdout.trim(), new TextEncoder().encode(SECRET))
+    expect((await cli.run(["token", "--user", "u"], { env: { DATA_DIR: dataDir, NODE_ENV: "production" } })).code).toBe(1)
+  })
+
+  it("doctor checks the settings and the JWKS keys, and exits 1 on any failure", async () => {
+    const key = await Tokens.generateSigningKey("EdDSA")
+    const jwks = await Tokens.serveJwks([key])
+    try {
+      const good = await cli.run(["doctor", "--json"], { env: { JWT_JWKS_URL: jwks.url.href, BETTER_AUTH_SECRET: SECRET } })
+      expect(good.code).toBe(0)
+      expect(JSON.parse(good.stdout)).toEqual(expect.arrayContaining([
+        expect.objectContaining({ check: "auth JWKS", verdict: "ok" }),
+        expect.objectContaining({ check: "auth secret", verdict: "ok" }),
+        expect.objectContaining({ check: "database", verdict: "warn" })
+      ]))
+      const bad = await cli.run(["doctor", "--json"], {
+        env: { PORT: "eighty", BETTER_AUTH_SECRET: "short", JWT_JWKS_URL: "http://127.0.0.1:1/jwks" }
+      })
+      expect(bad.code).toBe(1)
+      const verdicts = Object.fromEntries(JSON.parse(bad.stdout).map((check: { check: string; verdict: string }) => [check.check, check.verdict]))
+      expect(verdicts).toMatchObject({ configuration: "fail", "auth secret": "fail", "auth JWKS": "fail" })
+    } finally {
+      await jwks.close()
+    }
+  })
+})

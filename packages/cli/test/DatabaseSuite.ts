@@ -1,0 +1,143 @@
+/** Every command that touches the database, run against one database the caller provides. */
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { todoAdmin, type TodoAdmin } from "./TodoAdmin.js"
+
+const TIMEOUT = 60_000
+
+export interface TestDatabase {
+  readonly env: Record<string, string>
+  readonly dispose: () => Promise<void>
+}
+
+const withoutId = ({ id: _id, ...task }: Record<string, unknown>) => task
+
+const ndjson = (text: string) => text.split("\n").filter((line) => line !== "").map((line) => JSON.parse(line))
+
+export const databaseSuite = (name: string, database: () => Promise<TestDatabase>) =>
+  describe(name, () => {
+    let db: TestDatabase
+    let cli: TodoAdmin
+
+    beforeAll(async () => {
+      db = await database()
+      cli = await todoAdmin(db.env)
+    }, TIMEOUT)
+
+    afterAll(async () => {
+      await cli?.dispose()
+      await db?.dispose()
+    })
+
+    it("migrate --status lists the pending migrations, migrate applies them, and then none is pending", async () => {
+      const before = await cli.json<{ applied: Array<string>; pending: Array<string> }>(["migrate", "--status", "--json"])
+      expect(before.applied).toEqual([])
+      expect(before.pending.length).toBeGreaterThan(0)
+      const applied = await cli.run(["migrate"])
+      expect(applied.code).toBe(0)
+      for (const migration of before.pending) expect(applied.stdout).toContain(migration)
+      expect(await cli.json(["migrate", "--status", "--json"])).toEqual({ applied: before.pending, pending: [] })
+    }, TIMEOUT)
+
+    it("tasks add, update, complete, reopen, show and delete go through the use-cases, for the owner only", async () => {
+      const created = await cli.json([
+        "tasks", "add", "--user", "ada", "--title", "  Write the report ", "--description", "draft",
+        "--tag", "work", "--tag", "urgent", "--due", "2030-01-31T18:00:00+01:00", "--json"
+      ])
+      expect(created).toMatchObject({
+        user_id: "ada", title: "Write the report", description: "draft", completed: false, priority: "medium",
+        tags: ["work", "urgent"], due_date: "2030-01-31T17:00:00.000Z"
+      })
+      const id = String(created.id)
+      const updated = await cli.json(["tasks", "update", "--user", "ada", id, "--priority", "high", "--clear-due", "--clear-description", "--json"])
+      expect(updated).toMatchObject({ priority: "high", due_date: null, description: null, title: "Write the report" })
+      expect(await cli.json(["tasks", "complete", "--user", "ada", id, "--json"])).toMatchObject({ completed: true })
+      const reopened = await cli.run(["tasks", "reopen", "--user", "ada", id])
+      expect(reopened.stdout).toMatch(/completed\s+no\n/)
+      expect(reopened.stdout).toMatch(/title\s+Write the report\n/)
+      expect((await cli.run(["tasks", "show", "--user", "intruder", id])).code).toBe(1)
+      expect((await cli.run(["tasks", "delete", "--user", "ada", id])).stdout).toBe(`Deleted task ${id}.\n`)
+      const gone = await cli.run(["tasks", "show", "--user", "ada", id, "--json"])
+      expect(gone).toMatchObject({ code: 1, stdout: "", stderr: `error: No task ${id} exists for this user.\n` })
+    }, TIMEOUT)
+
+    it("an invalid task prints each field path and message and exits 1", async () => {
+      const outcome = await cli.run(["tasks", "add", "--user", "val", "--title", " ", "--tag", "a", "--tag", "A", "--due", "tomorrow"])
+      expect(outcome.code).toBe(1)
+      expect(outcome.stderr).toContain("title: must not be empty")
+      expect(outcome.stderr).toMatch(/tags\.1: duplicates another tag/)
+      expect(outcome.stderr).toMatch(/due_date: must be an RFC 3339 date-time/)
+    }, TIMEOUT)
+
+    it("tasks list filters, sorts and pages with the printed cursor; a bad parameter exits 1", async () => {
+      const rows = [
+        { title: "alpha", priority: "low", tags: ["home"] },
+        { title: "bravo", priority: "high", tags: ["work"] },
+        { title: "charlie", priority: "high", tags: ["work"], completed: true }
+      ].map((row) => JSON.stringify(row)).join("\n")
+      expect((await cli.run(["import", "--user", "lister", "-"], { input: rows })).code).toBe(0)
+      const sorted = ["tasks", "list", "--user", "lister", "--sort", "title", "--order", "asc", "--limit", "2", "--json"]
+      const first = await cli.json(sorted)
+      expect(first.tasks.map((task: { title: string }) => task.title)).toEqual(["alpha", "bravo"])
+      expect(first.next_cursor).toEqual(expect.any(String))
+      expect(await cli.json([...sorted, "--cursor", first.next_cursor])).toMatchObject({ tasks: [{ title: "charlie" }], next_cursor: null })
+      const table = await cli.run(["tasks", "list", "--user", "lister", "--status", "pending", "--tag", "WORK"])
+      expect(table.stdout.split("\n")[0]).toMatch(/^ID\s+DONE\s+PRIORITY\s+DUE\s+TITLE\s+TAGS$/)
+      expect(table.stdout).toContain("bravo")
+      expect(table.stdout).not.toMatch(/alpha|charlie/)
+      const bad = await cli.run(["tasks", "list", "--user", "lister", "--limit", "0", "--sort", "size"])
+      expect(bad.code).toBe(1)
+      expect(bad.stderr).toMatch(/limit: must be between 1 and 500/)
+      expect(bad.stderr).toMatch(/sort: /)
+    }, TIMEOUT)
+
+    it("purge-user without --yes refuses with exit 2", async () => {
+      const outcome = await cli.run(["purge-user", "lister"])
+      expect(outcome.code).toBe(2)
+      expect(outcome.stderr).toContain("add --yes to confirm")
+    }, TIMEOUT)
+
+    it("users and stats count every user's tasks (nothing was purged or created by the refused commands)", async () => {
+      const users: Array<{ user_id: string; total: number; completed: number }> = await cli.json(["users", "--json"])
+      expect(users).toContainEqual({ user_id: "lister", total: 3, completed: 1 })
+      expect(users.map((user) => user.user_id)).not.toContain("val")
+      const stats = await cli.json(["stats", "--json"])
+      expect(stats.tasks).toBe(users.reduce((sum, user) => sum + user.total, 0))
+      expect(stats.completed + stats.pending).toBe(stats.tasks)
+      expect(stats.users).toBe(users.length)
+    }, TIMEOUT)
+
+    let exported = ""
+
+    it("export, purge-user and import round-trip a user's tasks exactly (ids aside, timestamps kept)", async () => {
+      const rows = [
+        { title: "first", description: "with text", priority: "high", tags: ["a", "b"], due_date: "2031-05-01T08:30:00Z", completed: true, created_at: "2020-01-01T00:00:00Z", updated_at: "2020-02-01T00:00:00.123Z" },
+        { title: "second", created_at: "2021-01-01T00:00:00Z", updated_at: "2021-01-01T00:00:00Z" },
+        { title: "third" }
+      ]
+      expect((await cli.run(["import", "--user", "mover", "-"], { input: JSON.stringify(rows) })).stdout).toBe("Imported 3 tasks for user mover.\n")
+      exported = (await cli.run(["export", "--user", "mover"])).stdout
+      const before = ndjson(exported)
+      expect(before.map((task) => task.title)).toEqual(["first", "second", "third"])
+      expect(before[0]).toMatchObject({ created_at: "2020-01-01T00:00:00.000Z", updated_at: "2020-02-01T00:00:00.123Z", completed: true })
+
+      expect(await cli.run(["purge-user", "mover", "--yes"])).toMatchObject({ code: 0, stdout: "Deleted 3 tasks of user mover.\n" })
+      expect((await cli.run(["import", "--user", "mover", "-"], { input: exported })).code).toBe(0)
+      const after: Array<Record<string, unknown>> = JSON.parse((await cli.run(["export", "--user", "mover", "--format", "json"])).stdout)
+      expect(after.map(withoutId)).toEqual(before.map(withoutId))
+      exported = after.map((task) => `${JSON.stringify(task)}\n`).join("")
+    }, TIMEOUT)
+
+    it("an import with one bad row names its line and imports nothing", async () => {
+      const input = `${JSON.stringify({ title: "fine" })}\n\n${JSON.stringify({ title: "", tags: ["x"] })}\n{oops\n`
+      const outcome = await cli.run(["import", "--user", "mover", "-"], { input })
+      expect(outcome.code).toBe(1)
+      expect(outcome.stderr).toBe("error: invalid input\n  line 3, title: must not be empty\n  line 4: is not valid JSON\n")
+      expect((await cli.run(["export", "--user", "mover"])).stdout).toBe(exported)
+    }, TIMEOUT)
+
+    it("doctor reports the database reachable and its schema current", async () => {
+      const checks: Array<{ check: string; verdict: string }> = await cli.json(["doctor", "--json"])
+      expect(checks).toContainEqual(expect.objectContaining({ check: "database", verdict: "ok" }))
+      expect(checks).toContainEqual(expect.objectContaining({ check: "configuration", verdict: "ok" }))
+    }, TIMEOUT)
+  })
