@@ -4,8 +4,8 @@
  */
 import * as PgClient from "@effect/sql-pg/PgClient"
 import { SqlClient } from "@effect/sql/SqlClient"
-import { type RepositoryUnavailable, type TaskRepository } from "@todo/core"
-import { Config, type ConfigError, Effect, Layer, Option, Redacted } from "effect"
+import { RepositoryUnavailable, type TaskRepository } from "@todo/core"
+import { Config, type ConfigError, Duration, Effect, Layer, Option, Redacted, Schedule } from "effect"
 import * as PgliteClient from "./PgliteClient.js"
 import * as PgTaskRepository from "./PgTaskRepository.js"
 import { unavailableFrom } from "./SqlFailure.js"
@@ -30,7 +30,8 @@ export const serverLayer = (url: Redacted.Redacted): Layer.Layer<SqlClient, Repo
         PgClient.layer({
           url,
           maxConnections,
-          connectTimeout: "5 seconds",
+          // With the 5 s operation timeout, a request fails within about 5 s while the database is down.
+          connectTimeout: "3 seconds",
           idleTimeout: "30 seconds",
           connectionTTL: "30 minutes",
           applicationName: "todo-api"
@@ -48,10 +49,53 @@ const embeddedLayer = Layer.unwrapEffect(
   Config.string("DATA_DIR").pipe(Config.withDefault("./.data"), Effect.map(PgliteClient.layer))
 )
 
+const connectDeadline = Config.integer("DATABASE_CONNECT_TIMEOUT_S").pipe(
+  Config.withDefault(30),
+  Config.validate({ message: "must be at least 0", validation: (seconds) => seconds >= 0 })
+)
+
+/**
+ * A server that cannot be reached at start (a suspended Neon compute wakes in seconds, a
+ * database container starts beside the API) is tried again, 250 ms apart and doubling up
+ * to 5 s, until `DATABASE_CONNECT_TIMEOUT_S` (default 30) have passed.
+ */
+const retriedAtStart = <R>(
+  deadlineSeconds: number,
+  self: Layer.Layer<R, RepositoryUnavailable | ConfigError.ConfigError>
+) => {
+  const schedule = Schedule.exponential("250 millis").pipe(
+    Schedule.union(Schedule.spaced("5 seconds")),
+    Schedule.upTo(Duration.seconds(deadlineSeconds)),
+    Schedule.zipRight(Schedule.identity<RepositoryUnavailable | ConfigError.ConfigError>()),
+    Schedule.whileOutput((error) => error._tag === "RepositoryUnavailable"),
+    Schedule.onDecision((error, decision) =>
+      decision._tag === "Continue" && error._tag === "RepositoryUnavailable"
+        ? Effect.logWarning(`the database is not available yet, retrying: ${error.reason}`)
+        : Effect.void
+    )
+  )
+  return Layer.retry(self, schedule).pipe(
+    Layer.mapError((error) =>
+      error._tag === "RepositoryUnavailable"
+        ? new RepositoryUnavailable({
+          reason: `${error.reason} (gave up after ${deadlineSeconds} s, DATABASE_CONNECT_TIMEOUT_S)`
+        })
+        : error
+    )
+  )
+}
+
+const migrated = <E>(self: Layer.Layer<SqlClient, E>) =>
+  self.pipe(Layer.tap((context) => Effect.provide(migrate, context)))
+
 /** The `SqlClient` chosen by configuration, with every migration applied. */
 export const sqlLayer: Layer.Layer<SqlClient, RepositoryUnavailable | ConfigError.ConfigError> = Layer.unwrapEffect(
-  Effect.map(databaseUrl, Option.match({ onSome: serverLayer, onNone: () => embeddedLayer }))
-).pipe(Layer.tap((context) => Effect.provide(migrate, context)))
+  Effect.gen(function*() {
+    const url = yield* databaseUrl
+    if (Option.isNone(url)) return migrated(embeddedLayer)
+    return retriedAtStart(yield* connectDeadline, migrated(serverLayer(url.value)))
+  })
+)
 
 /** What a host needs: the `SqlClient` and the `TaskRepository` over it. */
 export const layer: Layer.Layer<SqlClient | TaskRepository, RepositoryUnavailable | ConfigError.ConfigError> =

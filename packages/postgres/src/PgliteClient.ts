@@ -6,13 +6,14 @@
 import * as Reactivity from "@effect/experimental/Reactivity"
 import type { PGlite } from "@electric-sql/pglite"
 import * as PgClient from "@effect/sql-pg/PgClient"
-import { make as makeSqlClient, SqlClient, } from "@effect/sql/SqlClient"
+import { make as makeSqlClient, SqlClient } from "@effect/sql/SqlClient"
 import type { Connection } from "@effect/sql/SqlConnection"
 import { SqlError } from "@effect/sql/SqlError"
 import { RepositoryUnavailable } from "@todo/core"
 import { Effect, Layer, Stream } from "effect"
 import { mkdir } from "node:fs/promises"
 import { resolve } from "node:path"
+import * as DataDirLock from "./DataDirLock.js"
 
 const connectionOf = (db: PGlite, guard: <A>(self: Effect.Effect<A, SqlError>) => Effect.Effect<A, SqlError>) => {
   const query = <A>(run: () => Promise<A>) =>
@@ -52,20 +53,25 @@ export const make = (db: PGlite): Effect.Effect<SqlClient, never, Reactivity.Rea
     })
   })
 
-/** PGlite keeps its files in `dataDir` (created if missing); it is loaded only when this layer is built. */
+/**
+ * PGlite keeps its files in `dataDir` (created if missing), locked against every other opener
+ * while the layer lives; PGlite itself is loaded only when this layer is built.
+ */
 export const layer = (dataDir: string): Layer.Layer<SqlClient, RepositoryUnavailable> =>
   Layer.scoped(
     SqlClient,
     Effect.gen(function*() {
       const path = resolve(dataDir)
+      const cannotOpen = () => new RepositoryUnavailable({ reason: `the embedded database in ${path} could not be opened` })
+      yield* Effect.tryPromise({ try: () => mkdir(path, { recursive: true }), catch: cannotOpen })
+      yield* DataDirLock.acquire(path)
       const db = yield* Effect.acquireRelease(
         Effect.tryPromise({
           try: async () => {
-            await mkdir(path, { recursive: true })
             const { PGlite } = await import("@electric-sql/pglite")
             return await PGlite.create(path)
           },
-          catch: () => new RepositoryUnavailable({ reason: `the embedded database in ${path} could not be opened` })
+          catch: cannotOpen
         }),
         (db) =>
           Effect.tryPromise(() => db.close()).pipe(

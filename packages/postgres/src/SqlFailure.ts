@@ -4,7 +4,7 @@
  */
 import { SqlError } from "@effect/sql/SqlError"
 import { RepositoryUnavailable } from "@todo/core"
-import { Duration, Effect, Option } from "effect"
+import { type Duration, Effect, Option, Queue } from "effect"
 
 const UNREACHABLE = "the database cannot be reached"
 
@@ -24,13 +24,12 @@ export const unavailableFrom = (error: SqlError): RepositoryUnavailable => {
   return new RepositoryUnavailable({ reason: `the database refused the operation (SQLSTATE ${state})` })
 }
 
-/**
- * Bounds an operation in time and turns every SQL failure into `RepositoryUnavailable`,
- * including the ones @effect/sql raises as defects (a failed COMMIT or ROLLBACK).
- * Interrupting a pg statement cancels it on the server.
- */
-export const guarded = (timeout: Duration.DurationInput) =>
-<A, E, R>(self: Effect.Effect<A, E | SqlError, R>): Effect.Effect<A, Exclude<E, SqlError> | RepositoryUnavailable, R> =>
+const late = () => new RepositoryUnavailable({ reason: "the database did not answer in time" })
+
+/** Every SQL failure as `RepositoryUnavailable`, with the ones @effect/sql raises as defects (a failed COMMIT or ROLLBACK). */
+const classified = <A, E, R>(
+  self: Effect.Effect<A, E | SqlError, R>
+): Effect.Effect<A, Exclude<E, SqlError> | RepositoryUnavailable, R> =>
   self.pipe(
     Effect.catchIf(
       (error): error is SqlError => error instanceof SqlError,
@@ -38,9 +37,31 @@ export const guarded = (timeout: Duration.DurationInput) =>
     ),
     Effect.catchSomeDefect((defect) =>
       defect instanceof SqlError ? Option.some(Effect.fail(unavailableFrom(defect))) : Option.none()
-    ),
-    Effect.timeoutFail({
-      duration: timeout,
-      onTimeout: () => new RepositoryUnavailable({ reason: "the database did not answer in time" })
-    })
+    )
   ) as Effect.Effect<A, Exclude<E, SqlError> | RepositoryUnavailable, R>
+
+// A late operation is interrupted in the background: interrupting a pg statement cancels it
+// on the server over a new connection, which can itself wait for the connect timeout.
+
+/** Bounds an operation in time and turns every SQL failure into `RepositoryUnavailable`. */
+export const guarded = (timeout: Duration.DurationInput) =>
+<A, E, R>(self: Effect.Effect<A, E | SqlError, R>): Effect.Effect<A, Exclude<E, SqlError> | RepositoryUnavailable, R> =>
+  classified(self).pipe(Effect.disconnect, Effect.timeoutFail({ duration: timeout, onTimeout: late }))
+
+/**
+ * `guarded` for an operation made of steps, such as a transaction of many statements: it is
+ * late when `timeout` passes without a step done, however long it runs in all. `operation`
+ * is given the effect that marks a step done.
+ */
+export const guardedSteps = (timeout: Duration.DurationInput) =>
+<A, E, R>(
+  operation: (stepDone: Effect.Effect<void>) => Effect.Effect<A, E | SqlError, R>
+): Effect.Effect<A, Exclude<E, SqlError> | RepositoryUnavailable, R> =>
+  Effect.gen(function*() {
+    const steps = yield* Queue.sliding<void>(1)
+    const watchdog = Effect.forever(Effect.timeoutFail(Queue.take(steps), { duration: timeout, onTimeout: late }))
+    return yield* classified(operation(Queue.offer(steps, undefined))).pipe(
+      Effect.disconnect,
+      Effect.raceFirst(watchdog)
+    )
+  })

@@ -1,33 +1,78 @@
 import { describe, expect, it } from "@effect/vitest"
-import { NewTask, type TaskId, TaskRepository, Tasks, type UserId } from "@todo/core"
+import { NewTask, type TaskDraft, type TaskId, TaskRepository, Tasks, type UserId } from "@todo/core"
 import { Database } from "@todo/postgres"
-import { Effect, Exit, Layer, Schema } from "effect"
+import { DateTime, Effect, Exit, Layer, Logger, LogLevel, Schema } from "effect"
 import { createServer, connect, type Server, type Socket } from "node:net"
 import { join } from "node:path"
-import { describeOnPostgres, freshSchemaUrl, temporaryDirectory, testDatabaseUrl, withConfig } from "./TestDatabases.js"
+import { describeOnPostgres, embeddedDatabase, freshSchemaUrl, temporaryDirectory, testDatabaseUrl, withConfig } from "./TestDatabases.js"
 
 const user = "database-test-user" as UserId
 const newTask = Schema.decodeUnknownSync(NewTask)
 const tasksOver = (config: Record<string, string>) =>
   Tasks.layer.pipe(Layer.provideMerge(Database.layer), Layer.provide(withConfig(config)))
 
+const unreachable = { DATABASE_URL: "postgres://todo:s3cret@127.0.0.1:1/todo" }
+
+const failureOf = <A, E>(exit: Exit.Exit<A, E>) =>
+  Exit.isFailure(exit) && exit.cause._tag === "Fail" ? exit.cause.error : exit
+
+const built = (config: Record<string, string>) =>
+  Effect.scoped(Layer.build(Database.layer.pipe(Layer.provide(withConfig(config)))))
+
+/** Runs `self`, returning what it logged at warning level. */
+const warningsOf = <A, E>(self: Effect.Effect<A, E>) =>
+  Effect.gen(function*() {
+    const warnings: Array<string> = []
+    const logger = Logger.make(({ logLevel, message }) => {
+      if (logLevel === LogLevel.Warning) warnings.push(String(message))
+    })
+    const exit = yield* Effect.exit(self.pipe(Effect.provide(Logger.replace(Logger.defaultLogger, logger))))
+    return { exit, warnings }
+  })
+
+const importedAt = DateTime.unsafeMake(Date.UTC(2026, 0, 1))
+const importOf = (count: number): ReadonlyArray<TaskDraft> =>
+  Array.from({ length: count }, (_, n) => ({
+  title: `imported ${n}`,
+  description: "x".repeat(500),
+  completed: false,
+  priority: "medium",
+  tags: ["a", "b"],
+  due_date: null,
+  created_at: importedAt,
+  updated_at: importedAt
+  }))
+
 describe("Database.layer", () => {
-  it.live("an unreachable DATABASE_URL fails fast with RepositoryUnavailable, naming no host or secret", () =>
+  it.live("an unreachable DATABASE_URL with no time to wait fails at once with RepositoryUnavailable, naming no host or secret", () =>
     Effect.gen(function*() {
       const started = Date.now()
-      const exit = yield* Effect.exit(Effect.scoped(
-        Layer.build(Database.layer.pipe(Layer.provide(withConfig({
-          DATABASE_URL: "postgres://todo:s3cret@127.0.0.1:1/todo"
-        }))))
-      ))
-      expect(Date.now() - started).toBeLessThan(5_000)
-      expect(Exit.isFailure(exit)).toBe(true)
-      if (Exit.isFailure(exit)) {
-        const error = exit.cause._tag === "Fail" ? exit.cause.error : undefined
-        expect(error).toMatchObject({ _tag: "RepositoryUnavailable", reason: "the database cannot be reached" })
-        expect(JSON.stringify(error)).not.toMatch(/127\.0\.0\.1|s3cret|todo:/)
-      }
+      const exit = yield* Effect.exit(built({ ...unreachable, DATABASE_CONNECT_TIMEOUT_S: "0" }))
+      expect(Date.now() - started).toBeLessThan(3_000)
+      const error = failureOf(exit)
+      expect(error).toMatchObject({ _tag: "RepositoryUnavailable" })
+      expect(String((error as { reason: string }).reason)).toMatch(/^the database cannot be reached/)
+      expect(JSON.stringify(error)).not.toMatch(/127\.0\.0\.1|s3cret|todo:/)
     }))
+
+  it.live("an unreachable DATABASE_URL is retried with a warning each time until DATABASE_CONNECT_TIMEOUT_S, then fails", () =>
+    Effect.gen(function*() {
+      const started = Date.now()
+      const { exit, warnings } = yield* warningsOf(built({ ...unreachable, DATABASE_CONNECT_TIMEOUT_S: "2" }))
+      const elapsed = Date.now() - started
+      expect(elapsed).toBeGreaterThanOrEqual(2_000)
+      expect(elapsed).toBeLessThan(8_000)
+      expect(failureOf(exit)).toMatchObject({
+        _tag: "RepositoryUnavailable",
+        reason: "the database cannot be reached (gave up after 2 s, DATABASE_CONNECT_TIMEOUT_S)"
+      })
+      // 250 ms doubling: tried again at about 0.25, 0.75, 1.75 and 3.75 s.
+      expect(warnings.length).toBeGreaterThanOrEqual(3)
+      expect(warnings.length).toBeLessThanOrEqual(5)
+      for (const warning of warnings) {
+        expect(warning).toBe("the database is not available yet, retrying: the database cannot be reached")
+      }
+    }), { timeout: 15_000 })
 
   it.live("without DATABASE_URL the tasks outlive the process, in a DATA_DIR created on demand", () =>
     Effect.gen(function*() {
@@ -42,45 +87,73 @@ describe("Database.layer", () => {
       ))
       expect(reopened).toEqual(created)
     }).pipe(Effect.scoped), { timeout: 60_000 })
+
+  it.live("an import larger than one operation timeout allows is bounded per batch, not cut short", () =>
+    Effect.gen(function*() {
+      const repository = yield* Effect.provide(TaskRepository, yield* Layer.build(embeddedDatabase))
+      // About 8 s on a busy two-core machine: longer than one operation may take.
+      expect(yield* repository.insertAll(user, importOf(40_000))).toBe(40_000)
+    }).pipe(Effect.scoped), { timeout: 120_000 })
 })
 
-/** A TCP relay in front of the server, to cut every connection and refuse new ones, then come back. */
+/**
+ * A TCP relay in front of the server, to cut every connection and refuse new ones, or to
+ * freeze (hold every connection, answer nothing, as a lost network does), then come back.
+ */
 const relayTo = (target: URL) => {
   const sockets = new Set<Socket>()
   let server: Server | undefined
+  let frozen = false
+  const track = (socket: Socket) => {
+    sockets.add(socket)
+    socket.on("close", () => sockets.delete(socket))
+    socket.on("error", () => socket.destroy())
+  }
   const open = (port: number) =>
     Effect.async<number>((resume) => {
+      frozen = false
       server = createServer((client) => {
+        track(client)
+        if (frozen) return
         const upstream = connect(Number(target.port || 5432), target.hostname)
-        for (const socket of [client, upstream]) {
-          sockets.add(socket)
-          socket.on("close", () => sockets.delete(socket))
-          socket.on("error", () => socket.destroy())
+        track(upstream)
+        for (const [from, to] of [[client, upstream], [upstream, client]] as const) {
+          from.on("data", (chunk) => frozen || to.write(chunk))
+          from.on("close", () => to.destroy())
         }
-        client.pipe(upstream).pipe(client)
       })
       server.listen(port, "127.0.0.1", () => {
         const address = server!.address()
         resume(Effect.succeed(typeof address === "object" && address !== null ? address.port : port))
       })
     })
+  const freeze = Effect.sync(() => {
+    frozen = true
+  })
   const cut = Effect.async<void>((resume) => {
     for (const socket of sockets) socket.destroy()
     server!.close(() => resume(Effect.void))
   })
-  return { open, cut }
+  return { open, freeze, cut }
 }
+
+/** A fresh schema reached through a relay, which is open (on a port of its own) when this returns. */
+const relayedSchema = Effect.gen(function*() {
+  const target = new URL(yield* freshSchemaUrl)
+  const relay = relayTo(new URL(testDatabaseUrl!))
+  const port = yield* relay.open(0)
+  yield* Effect.addFinalizer(() => relay.cut)
+  const viaRelay = new URL(target)
+  viaRelay.hostname = "127.0.0.1"
+  viaRelay.port = String(port)
+  return { relay, port, url: viaRelay.toString() }
+})
 
 describeOnPostgres("Database.layer on a PostgreSQL server", () => {
   it.live("a lost database is RepositoryUnavailable within seconds, and the pool recovers when it is back", () =>
     Effect.gen(function*() {
-      const target = new URL(yield* freshSchemaUrl)
-      const relay = relayTo(new URL(testDatabaseUrl!))
-      const port = yield* relay.open(0)
-      const viaRelay = new URL(target)
-      viaRelay.hostname = "127.0.0.1"
-      viaRelay.port = String(port)
-      const context = yield* Layer.build(Database.layer.pipe(Layer.provide(withConfig({ DATABASE_URL: viaRelay.toString() }))))
+      const { port, relay, url } = yield* relayedSchema
+      const context = yield* Layer.build(Database.layer.pipe(Layer.provide(withConfig({ DATABASE_URL: url }))))
       const repository = yield* Effect.provide(TaskRepository, context)
       yield* repository.ping
 
@@ -94,6 +167,48 @@ describeOnPostgres("Database.layer on a PostgreSQL server", () => {
       yield* relay.open(port)
       yield* repository.ping
       expect(yield* repository.removeAllOf(user)).toBe(0)
-      yield* relay.cut
     }).pipe(Effect.scoped), { timeout: 30_000 })
+
+  it.live("a database that stops answering fails each request and an import within about 5 s, on open and on new connections", () =>
+    Effect.gen(function*() {
+      const { relay, url } = yield* relayedSchema
+      const context = yield* Layer.build(Database.layer.pipe(Layer.provide(withConfig({ DATABASE_URL: url }))))
+      const repository = yield* Effect.provide(TaskRepository, context)
+      yield* repository.ping
+
+      yield* relay.freeze
+      const started = Date.now()
+      const errors = yield* Effect.all(
+        [
+          ...Array.from({ length: 12 }, () => Effect.flip(repository.findById(user, 1 as TaskId))),
+          Effect.flip(repository.insertAll(user, importOf(10_000)))
+        ],
+        { concurrency: "unbounded" }
+      )
+      expect(errors.map((error) => error._tag)).toEqual(Array(13).fill("RepositoryUnavailable"))
+      expect(Date.now() - started).toBeLessThan(6_000)
+    }).pipe(Effect.scoped), { timeout: 30_000 })
+
+  it.live("a server that comes up while the layer starts is waited for", () =>
+    Effect.gen(function*() {
+      const { port, relay, url } = yield* relayedSchema
+      yield* relay.cut
+      const { exit, warnings } = yield* warningsOf(
+        Effect.all([
+          built({ DATABASE_URL: url }),
+          Effect.sleep("1 second").pipe(Effect.andThen(relay.open(port)))
+        ], { concurrency: 2 })
+      )
+      expect(Exit.isSuccess(exit)).toBe(true)
+      expect(warnings.length).toBeGreaterThanOrEqual(1)
+    }).pipe(Effect.scoped), { timeout: 30_000 })
+
+  it.live("an import of 10,000 tasks is not cut short by the operation timeout", () =>
+    Effect.gen(function*() {
+      const context = yield* Layer.build(
+        Database.layer.pipe(Layer.provide(withConfig({ DATABASE_URL: yield* freshSchemaUrl })))
+      )
+      const repository = yield* Effect.provide(TaskRepository, context)
+      expect(yield* repository.insertAll(user, importOf(10_000))).toBe(10_000)
+    }).pipe(Effect.scoped), { timeout: 60_000 })
 })

@@ -29,6 +29,19 @@ describe("migrations on embedded PGlite", () => {
         const repository = yield* Effect.provide(TaskRepository, PgTaskRepository.layer)
         yield* repository.ping
       }))
+
+    it.effect("once a ping has seen the schema current, later pings do not read the migrations table", () =>
+      Effect.gen(function*() {
+        const sql = yield* SqlClient
+        const repository = yield* Effect.provide(TaskRepository, PgTaskRepository.layer)
+        yield* repository.ping
+        yield* sql`ALTER TABLE effect_sql_migrations RENAME TO hidden_migrations`
+        const later = yield* Effect.exit(repository.ping)
+        const fresh = yield* Effect.flip(Effect.flatMap(Effect.provide(TaskRepository, PgTaskRepository.layer), (other) => other.ping))
+        yield* sql`ALTER TABLE hidden_migrations RENAME TO effect_sql_migrations`
+        expect(later._tag).toBe("Success")
+        expect(fresh.reason).toContain("not current")
+      }))
   })
 })
 
