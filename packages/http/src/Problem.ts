@@ -13,7 +13,14 @@ import {
 } from "@todo/core"
 import { ParseResult, Schema } from "effect"
 import { InvalidToken } from "./JwtVerifier.js"
-import { MalformedJson, PayloadTooLarge, UnsupportedMediaType, UserMismatch } from "./RequestErrors.js"
+import {
+  MalformedJson,
+  PayloadTooLarge,
+  RateLimited,
+  UnsupportedMediaType,
+  UriTooLong,
+  UserMismatch
+} from "./RequestErrors.js"
 
 export const ProblemDocument = Schema.Struct({
   type: Schema.String,
@@ -35,10 +42,14 @@ const TITLES: Readonly<Record<number, string>> = {
   403: "Forbidden",
   404: "Not Found",
   405: "Method Not Allowed",
+  408: "Request Timeout",
   412: "Precondition Failed",
   413: "Content Too Large",
+  414: "URI Too Long",
   415: "Unsupported Media Type",
   422: "Unprocessable Content",
+  429: "Too Many Requests",
+  431: "Request Header Fields Too Large",
   500: "Internal Server Error",
   503: "Service Unavailable"
 }
@@ -47,6 +58,8 @@ const TITLES: Readonly<Record<number, string>> = {
 export const RETRY_AFTER_SECONDS = 5
 
 /** `about:blank` problems: the status says what kind of problem it is, `detail` says the rest. */
+export const titleOf = (status: number): string => TITLES[status] ?? "Error"
+
 export const make = (
   status: number,
   detail: string,
@@ -54,7 +67,7 @@ export const make = (
 ): Problem => ({
   document: {
     type: "about:blank",
-    title: TITLES[status] ?? "Error",
+    title: titleOf(status),
     status,
     detail,
     ...(extra?.errors === undefined ? {} : { errors: extra.errors })
@@ -73,6 +86,8 @@ export type KnownError =
   | MalformedJson
   | UnsupportedMediaType
   | PayloadTooLarge
+  | UriTooLong
+  | RateLimited
 
 const STATUS = {
   MalformedJson: 400,
@@ -81,8 +96,10 @@ const STATUS = {
   TaskNotFound: 404,
   VersionMismatch: 412,
   PayloadTooLarge: 413,
+  UriTooLong: 414,
   UnsupportedMediaType: 415,
   ValidationFailed: 422,
+  RateLimited: 429,
   RepositoryUnavailable: 503
 } as const satisfies Record<KnownError["_tag"], number>
 
@@ -108,8 +125,11 @@ const headersOf = (error: KnownError): Readonly<Record<string, string>> | undefi
       return { "www-authenticate": error.tokenSent ? `Bearer error="invalid_token"` : "Bearer" }
     case "RepositoryUnavailable":
       return { "retry-after": String(RETRY_AFTER_SECONDS) }
-    // The rest of an oversized body is not worth reading: close once the 413 is sent.
+    case "RateLimited":
+      return { "retry-after": String(error.retryAfterSeconds) }
+    // The rest of an oversized request is not worth reading: close once the answer is sent.
     case "PayloadTooLarge":
+    case "UriTooLong":
       return { connection: "close" }
     default:
       return undefined
@@ -159,5 +179,6 @@ export const Declared = {
   PayloadTooLarge: declared(PayloadTooLarge, "The body is over 64 KiB"),
   UnsupportedMediaType: declared(UnsupportedMediaType, "A body that is not application/json"),
   ValidationFailed: declared(ValidationFailed, "Valid JSON, or query parameters, that break a rule; see errors"),
+  RateLimited: declared(RateLimited, "Too many requests from this user; see Retry-After"),
   RepositoryUnavailable: declared(RepositoryUnavailable, "The database is unreachable; see Retry-After")
 }

@@ -29,3 +29,19 @@ export class PayloadTooLarge extends Schema.TaggedError<PayloadTooLarge>()("Payl
     return `The request body is larger than ${this.limit} bytes.`
   }
 }
+
+export class RateLimited extends Schema.TaggedError<RateLimited>()("RateLimited", {
+  retryAfterSeconds: Schema.Number
+}) {
+  override get message() {
+    return `Too many requests; retry in ${this.retryAfterSeconds} s.`
+  }
+}
+
+export class UriTooLong extends Schema.TaggedError<UriTooLong>()("UriTooLong", {
+  limit: Schema.Number
+}) {
+  override get message() {
+    return `The request target is longer than ${this.limit} bytes.`
+  }
+}

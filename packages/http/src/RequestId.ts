@@ -14,7 +14,6 @@ export const withRequestId = <E, R>(app: HttpApp.Default<E, R | RequestId>): Htt
   Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
     const id = requestIdOf(request.headers["x-request-id"])
     return app.pipe(
-      Effect.tap((response) => Effect.logDebug(`${request.method} ${request.url} ${response.status}`)),
       Effect.map(HttpServerResponse.setHeader("x-request-id", id)),
       Effect.provideService(RequestId, id),
       Effect.annotateLogs("request_id", id)

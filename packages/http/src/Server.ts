@@ -1,26 +1,47 @@
 /**
  * The HTTP server: the Api's handlers, authentication, and the middleware every response goes
- * through (request id, CORS, problem details). It needs a `TaskRepository` and a `JwtVerifier`.
+ * through (request id, access log, CORS, problem details). It needs a `TaskRepository` and a
+ * `JwtVerifier`.
  */
-import { HttpApiBuilder } from "@effect/platform"
+import { HttpApiBuilder, HttpMiddleware } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Tasks } from "@todo/core"
-import { flow, Layer } from "effect"
+import { Effect, flow, Layer } from "effect"
 import { createServer } from "node:http"
 import { Api } from "./Api.js"
 import * as Authentication from "./Authentication.js"
+import { answerClientErrors } from "./ClientErrors.js"
 import { cors } from "./Cors.js"
+import { drainOnClose } from "./GracefulShutdown.js"
 import { OperationsLive } from "./OperationHandlers.js"
 import { problemResponses } from "./ProblemMiddleware.js"
+import { UserRateLimit } from "./RateLimit.js"
 import { withRequestId } from "./RequestId.js"
-import { allowedMethods } from "./RouteTable.js"
+import { requestLog } from "./RequestLog.js"
+import { routeTable } from "./RouteTable.js"
 import { OwnTasksLive, UserTasksLive } from "./TaskHandlers.js"
+import { rejectLongUris } from "./UriLength.js"
 
 export interface ServerOptions {
   readonly port: number
   readonly host: string
   readonly corsOrigins: ReadonlyArray<string>
+  /** One JSON line per request on stdout. */
+  readonly accessLog: boolean
+  /** Requests per user per minute (0: no limit), and how many may come at once. */
+  readonly rateLimit: { readonly perMinute: number; readonly burst: number }
+  readonly shutdownTimeoutSeconds: number
+  readonly requestTimeoutSeconds: number
 }
+
+const HEADERS_TIMEOUT_MS = 10_000
+// Longer than the idle timeout of common load balancers (60 s), so they never reuse a
+// connection this server is closing.
+const KEEP_ALIVE_TIMEOUT_MS = 65_000
+// Node checks the request and header deadlines this often (by default every 30 s).
+const TIMEOUT_CHECK_INTERVAL_MS = 1_000
+
+const routes = routeTable(Api)
 
 const ApiLive = HttpApiBuilder.api(Api).pipe(
   Layer.provide([UserTasksLive, OwnTasksLive, OperationsLive]),
@@ -30,11 +51,38 @@ const ApiLive = HttpApiBuilder.api(Api).pipe(
 
 // One middleware, so the order is certain: the request id outermost, problems innermost.
 const middleware = (options: ServerOptions) =>
-  HttpApiBuilder.middleware(flow(problemResponses(allowedMethods(Api)), cors(options.corsOrigins), withRequestId))
+  HttpApiBuilder.middleware(flow(
+    problemResponses(routes.allowedMethods),
+    rejectLongUris,
+    cors(options.corsOrigins),
+    options.accessLog ? requestLog(routes.routeOf) : (app) => app,
+    withRequestId
+  ))
+
+const nodeServer = (options: ServerOptions) => {
+  const requestTimeout = options.requestTimeoutSeconds * 1000
+  const server = createServer({
+    requestTimeout,
+    headersTimeout: Math.min(HEADERS_TIMEOUT_MS, requestTimeout),
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+    connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS
+  })
+  answerClientErrors(server)
+  return server
+}
 
 export const layer = (options: ServerOptions) =>
-  HttpApiBuilder.serve().pipe(
-    Layer.provide(middleware(options)),
-    Layer.provide(ApiLive),
-    Layer.provideMerge(NodeHttpServer.layer(createServer, { port: options.port, host: options.host }))
-  )
+  Layer.unwrapEffect(Effect.sync(() => {
+    const server = nodeServer(options)
+    const served = HttpApiBuilder.serve().pipe(
+      HttpMiddleware.withTracerDisabledWhen(() => true),
+      Layer.provide(Layer.setTracerEnabled(false)),
+      Layer.provide(middleware(options)),
+      Layer.provide(ApiLive),
+      Layer.provide(UserRateLimit.layer(options.rateLimit)),
+      Layer.provideMerge(NodeHttpServer.layer(() => server, { port: options.port, host: options.host }))
+    )
+    // Acquired after the server is serving, so released first: the drain runs before anything closes.
+    const drain = Layer.scopedDiscard(drainOnClose(server, options.shutdownTimeoutSeconds * 1000))
+    return Layer.provideMerge(drain, served)
+  }))

@@ -3,9 +3,10 @@
 import { HttpServer } from "@effect/platform"
 import { NodeRuntime } from "@effect/platform-node"
 import { Database } from "@todo/postgres"
-import { Cause, Console, Effect, Layer, Logger, Option } from "effect"
+import { Cause, Console, Effect, Layer, Logger, LogLevel, Option } from "effect"
 import * as AuthConfig from "./AuthConfig.js"
 import { loadDotEnv } from "./DotEnv.js"
+import * as JsonLogger from "./JsonLogger.js"
 import { JwtVerifier } from "./JwtVerifier.js"
 import * as Server from "./Server.js"
 import { ServerConfig } from "./ServerConfig.js"
@@ -35,7 +36,15 @@ const describe = (error: unknown): string => {
 const serve = Effect.gen(function*() {
   const config = yield* ServerConfig
   const server = announce.pipe(
-    Layer.provide(Server.layer(config)),
+    Layer.provide(Server.layer({
+      port: config.port,
+      host: config.host,
+      corsOrigins: config.corsOrigins,
+      accessLog: LogLevel.lessThanEqual(config.logLevel, LogLevel.Info),
+      rateLimit: { perMinute: config.rateLimitPerMinute, burst: config.rateLimitBurst },
+      shutdownTimeoutSeconds: config.shutdownTimeoutSeconds,
+      requestTimeoutSeconds: config.requestTimeoutSeconds
+    })),
     Layer.provide(JwtVerifier.layerFromEnv),
     Layer.provide(Database.layer)
   )
@@ -46,8 +55,9 @@ const serve = Effect.gen(function*() {
       `todo-api: ${Option.match(Cause.failureOption(cause), { onSome: describe, onNone: () => Cause.pretty(cause) })}`
     )
   ),
-  Effect.provide(Logger.json)
+  Effect.provide(JsonLogger.layer)
 )
 
-// Interrupted by SIGINT/SIGTERM, the server stops accepting, lets requests in flight finish, then closes the pool.
+// Interrupted by SIGINT/SIGTERM, the server stops accepting, lets requests in flight finish (up to
+// SHUTDOWN_TIMEOUT_S), then closes the pool.
 NodeRuntime.runMain(serve, { disableErrorReporting: true, disablePrettyLogger: true })

@@ -13,9 +13,22 @@ export interface TestServer {
   readonly close: () => Promise<void>
 }
 
-export const startServer = async (repository: Layer.Layer<TaskRepository, unknown>): Promise<TestServer> => {
+/** Without a rate limit and an access log, unless a test asks for them. */
+export const startServer = async (
+  repository: Layer.Layer<TaskRepository, unknown>,
+  options: Partial<Server.ServerOptions> = {}
+): Promise<TestServer> => {
   const runtime = ManagedRuntime.make(
-    Server.layer({ port: 0, host: "127.0.0.1", corsOrigins: [ALLOWED_ORIGIN, "https://other.example.com"] }).pipe(
+    Server.layer({
+      port: 0,
+      host: "127.0.0.1",
+      corsOrigins: [ALLOWED_ORIGIN, "https://other.example.com"],
+      accessLog: false,
+      rateLimit: { perMinute: 0, burst: 1 },
+      shutdownTimeoutSeconds: 5,
+      requestTimeoutSeconds: 30,
+      ...options
+    }).pipe(
       Layer.provide(JwtVerifier.layer({ secret: Redacted.make(SECRET) })),
       Layer.provide(repository)
     )
