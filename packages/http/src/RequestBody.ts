@@ -5,7 +5,7 @@
  */
 import type { HttpServerRequest } from "@effect/platform"
 import { NodeHttpServerRequest } from "@effect/platform-node"
-import { validate, type ValidationFailed } from "@todo/core"
+import { validate, ValidationFailed } from "@todo/core"
 import { Effect, Option, type Schema } from "effect"
 import type { IncomingMessage } from "node:http"
 import { MalformedJson, PayloadTooLarge, UnsupportedMediaType } from "./RequestErrors.js"
@@ -14,7 +14,19 @@ export const MAX_BODY_BYTES = 64 * 1024
 
 const JSON_MEDIA_TYPE = /^application\/(?:[\w.-]+\+)?json\s*(?:;|$)/i
 
-type BodyError = MalformedJson | PayloadTooLarge | UnsupportedMediaType
+type BodyError = MalformedJson | PayloadTooLarge | UnsupportedMediaType | ValidationFailed
+
+/** A task is two levels deep; far deeper JSON is refused before schema checks walk it recursively. */
+export const MAX_JSON_DEPTH = 32
+
+const tooDeep = ValidationFailed.of("", `is nested more than ${MAX_JSON_DEPTH} levels deep`)
+
+const deeperThan = (value: unknown, levels: number): boolean => {
+  if (typeof value !== "object" || value === null) return false
+  if (levels === 0) return true
+  for (const child of Object.values(value)) if (deeperThan(child, levels - 1)) return true
+  return false
+}
 
 const tooLarge = new PayloadTooLarge({ limit: MAX_BODY_BYTES })
 
@@ -63,11 +75,13 @@ export const readJson = (request: HttpServerRequest.HttpServerRequest): Effect.E
     Effect.flatMap((text): Effect.Effect<Option.Option<unknown>, BodyError> => {
       if (text.trim() === "") return Effect.succeed(Option.none())
       if (!JSON_MEDIA_TYPE.test(headers["content-type"] ?? "")) return Effect.fail(new UnsupportedMediaType())
+      let json: unknown
       try {
-        return Effect.succeed(Option.some<unknown>(JSON.parse(text)))
+        json = JSON.parse(text)
       } catch {
         return Effect.fail(new MalformedJson({ detail: "The request body is not valid JSON." }))
       }
+      return deeperThan(json, MAX_JSON_DEPTH) ? Effect.fail(tooDeep) : Effect.succeed(Option.some(json))
     })
   )
 }
@@ -77,9 +91,9 @@ const missingBody = new MalformedJson({ detail: "The request needs a JSON body."
 /** A body that must be there and must satisfy `schema`. */
 export const requiredBody = <A, I>(schema: Schema.Schema<A, I>) => {
   const check = validate(schema)
-  return (request: HttpServerRequest.HttpServerRequest): Effect.Effect<A, BodyError | ValidationFailed> =>
+  return (request: HttpServerRequest.HttpServerRequest): Effect.Effect<A, BodyError> =>
     Effect.flatMap(readJson(request), Option.match({
-      onNone: (): Effect.Effect<A, BodyError | ValidationFailed> => Effect.fail(missingBody),
+      onNone: (): Effect.Effect<A, BodyError> => Effect.fail(missingBody),
       onSome: check
     }))
 }
@@ -87,9 +101,9 @@ export const requiredBody = <A, I>(schema: Schema.Schema<A, I>) => {
 /** A body that may be left out; when sent, it must satisfy `schema`. */
 export const optionalBody = <A, I>(schema: Schema.Schema<A, I>) => {
   const check = validate(schema)
-  return (request: HttpServerRequest.HttpServerRequest): Effect.Effect<Option.Option<A>, BodyError | ValidationFailed> =>
+  return (request: HttpServerRequest.HttpServerRequest): Effect.Effect<Option.Option<A>, BodyError> =>
     Effect.flatMap(readJson(request), Option.match({
-      onNone: (): Effect.Effect<Option.Option<A>, BodyError | ValidationFailed> => Effect.succeed(Option.none()),
+      onNone: (): Effect.Effect<Option.Option<A>, BodyError> => Effect.succeed(Option.none()),
       onSome: (json) => Effect.map(check(json), Option.some)
     }))
 }
