@@ -3,9 +3,9 @@ import { mkdtemp, rm } from "node:fs/promises"
 import { request } from "node:http"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import pg from "pg"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type ApiProcess, startApi } from "./support/ApiProcess.js"
+import { createFreshSchema, type FreshSchema } from "./support/FreshSchema.js"
 import { freshUser, tokenFor } from "./support/TestServer.js"
 
 let dataRoot: string
@@ -138,23 +138,12 @@ describe("todo-api under SIGKILL", () => {
 const databaseUrl = process.env["TEST_DATABASE_URL"]
 if (databaseUrl) {
   describe("todo-api under SIGKILL on PostgreSQL", () => {
-    const schema = `http_crash_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`
-    const admin = async (statement: string) => {
-      const client = new pg.Client({ connectionString: databaseUrl })
-      await client.connect()
-      try {
-        await client.query(statement)
-      } finally {
-        await client.end()
-      }
-    }
-    beforeAll(() => admin(`CREATE SCHEMA ${schema}`))
-    afterAll(() => admin(`DROP SCHEMA ${schema} CASCADE`))
-    crashSafety("PostgreSQL", async () => {
-      const url = new URL(databaseUrl)
-      url.searchParams.set("options", `-c search_path=${schema}`)
-      return { DATABASE_URL: url.toString() }
+    let schema: FreshSchema
+    beforeAll(async () => {
+      schema = await createFreshSchema(databaseUrl, "http_crash")
     })
+    afterAll(() => schema.drop())
+    crashSafety("PostgreSQL", async () => ({ DATABASE_URL: schema.url }))
   })
 } else {
   console.warn("SKIPPED crash safety on PostgreSQL: set TEST_DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/test) to run it")
