@@ -35,7 +35,9 @@ export const CompletedBody = Schema.Struct({ completed: Schema.Boolean }).annota
 const CreateHeaders = Schema.Struct({
   "idempotency-key": Schema.optional(
     Schema.String.pipe(Schema.minLength(1), Schema.maxLength(MAX_IDEMPOTENCY_KEY_LENGTH))
-  ).annotations({ description: "A retried POST with the same key returns the first task instead of a second one" })
+  ).annotations({
+    description: "Make retries safe: a POST repeating a key this user already sent is answered 201 with the task the first one created (its body is not compared), and nothing new is stored"
+  })
 })
 
 const PreconditionHeaders = Schema.Struct({

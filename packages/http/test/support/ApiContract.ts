@@ -154,6 +154,22 @@ export const apiContract = (name: string, repository: Layer.Layer<TaskRepository
         expect((await api(`/api/${user}/tasks`)).json).toHaveLength(1)
       })
 
+      it("concurrent retries with one Idempotency-Key create one task, and each is answered with it", async () => {
+        const headers = { "idempotency-key": `retry-${user}` }
+        const replies = await Promise.all(
+          Array.from({ length: 12 }, () => api(`/api/${user}/tasks`, { method: "POST", body: { title: "exactly once" }, headers }))
+        )
+        expect(replies.map((reply) => reply.status)).toEqual(Array(12).fill(201))
+        expect(new Set(replies.map((reply) => reply.json.id)).size).toBe(1)
+        expect(new Set(replies.map((reply) => reply.headers.get("location"))).size).toBe(1)
+        expect((await api(`/api/${user}/tasks`)).json).toHaveLength(1)
+        // Another user's key space is their own.
+        const other = freshUser()
+        const theirs = await api(`/api/${other}/tasks`, { method: "POST", body: { title: "theirs" }, headers, as: other })
+        expect(theirs.status).toBe(201)
+        expect(theirs.json.id).not.toBe(replies[0]!.json.id)
+      })
+
       it("an Idempotency-Key over 200 characters is 422", async () => {
         const reply = await api(`/api/${user}/tasks`, {
           method: "POST",
@@ -442,6 +458,18 @@ export const apiContract = (name: string, repository: Layer.Layer<TaskRepository
         // Decoding failures are answered as 422 problems, never as the framework's own 400.
         expect(reply.text).not.toContain("HttpApiDecodeError")
         expect(reply.json.paths["/api/tasks"].get.responses["422"].content["application/problem+json"]).toBeDefined()
+      })
+
+      it("the OpenAPI document declares Idempotency-Key on both creates, and 429 on every task route", async () => {
+        const { paths } = (await api("/api/openapi.json", { as: null })).json
+        for (const base of ["/api/{user_id}/tasks", "/api/tasks"]) {
+          expect(paths[base].post.parameters).toEqual(expect.arrayContaining([
+            expect.objectContaining({ name: "idempotency-key", in: "header", required: false })
+          ]))
+          for (const operation of [paths[base].get, paths[base].post, paths[`${base}/{id}`].delete]) {
+            expect(operation.responses["429"].content["application/problem+json"]).toBeDefined()
+          }
+        }
       })
 
       it("the docs page is 200 text/html with its script inlined", async () => {
