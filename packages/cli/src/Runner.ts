@@ -2,7 +2,7 @@
  * Runs a command's effect on a runtime whose layer is built on first use, at most once per
  * process, and disposed at the end (so the embedded database closes and its files are whole).
  */
-import { Effect, Exit, type Layer, ManagedRuntime } from "effect"
+import { Effect, Exit, Layer, Logger, ManagedRuntime } from "effect"
 import { describeFailure } from "./CommandFailure.js"
 import { printError } from "./Output.js"
 
@@ -19,8 +19,17 @@ export const reportExit = async (exit: Exit.Exit<void, unknown>): Promise<void> 
   process.exitCode = report.exitCode
 }
 
+/** Log lines (the database's "retrying" warnings) go to stderr as errors do: stdout is the command's result. */
+const logToStderr = Logger.replace(
+  Logger.defaultLogger,
+  Logger.make(({ logLevel, message }) => {
+    const text = Array.isArray(message) ? message.map(String).join(" ") : String(message)
+    process.stderr.write(`${logLevel.label.toLowerCase()}: ${text}\n`)
+  })
+)
+
 export const makeRunner = <R, E>(layer: Layer.Layer<R, E>): Runner<R> => {
-  const runtime = ManagedRuntime.make(layer)
+  const runtime = ManagedRuntime.make(Layer.provideMerge(layer, logToStderr))
   return {
     run: (effect) => runtime.runPromiseExit(effect).then(reportExit),
     dispose: () => runtime.dispose()

@@ -12,14 +12,14 @@ import { registerReports } from "./commands/reports.js"
 import { registerTasks } from "./commands/tasks.js"
 import { registerToken } from "./commands/token.js"
 import { registerTransfer } from "./commands/transfer.js"
-import * as DatabaseConnection from "./DatabaseConnection.js"
 import { makeRunner } from "./Runner.js"
 
 if (existsSync(".env")) process.loadEnvFile(".env")
 
 // Each runtime builds its layer on first use: a command boots the database only if it needs it.
+// Data commands migrate first, as the API does; `migrate` (and `doctor`) connect without it, to see what is pending.
 const tasks = makeRunner(Tasks.layer.pipe(Layer.provide(Database.layer)))
-const database = makeRunner(DatabaseConnection.layer)
+const database = makeRunner(Database.connectionLayer)
 const standalone = makeRunner(Layer.empty)
 
 const program = new Command("todo-admin")

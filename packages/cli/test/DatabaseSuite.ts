@@ -1,4 +1,5 @@
 /** Every command that touches the database, run against one database the caller provides. */
+import { MIGRATIONS } from "@todo/postgres"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { todoAdmin, type TodoAdmin } from "./TodoAdmin.js"
 
@@ -28,14 +29,21 @@ export const databaseSuite = (name: string, database: () => Promise<TestDatabase
       await db?.dispose()
     })
 
-    it("migrate --status lists the pending migrations, migrate applies them, and then none is pending", async () => {
-      const before = await cli.json<{ applied: Array<string>; pending: Array<string> }>(["migrate", "--status", "--json"])
-      expect(before.applied).toEqual([])
-      expect(before.pending.length).toBeGreaterThan(0)
+    it("on a new database migrate --status and doctor show every migration pending; migrate applies them, in order", async () => {
+      const pending = Object.keys(MIGRATIONS)
+      expect(pending).toEqual(["0001_create_tasks", "0002_paging_indexes"])
+      expect(await cli.json(["migrate", "--status", "--json"])).toEqual({ applied: [], pending })
+      const checks: Array<{ check: string; verdict: string; detail: string }> = await cli.run(["doctor", "--json"])
+        .then((outcome) => JSON.parse(outcome.stdout))
+      expect(checks).toContainEqual({
+        check: "database",
+        verdict: "warn",
+        detail: expect.stringContaining(`2 migration(s) pending: ${pending.join(", ")} (run todo-admin migrate)`)
+      })
       const applied = await cli.run(["migrate"])
-      expect(applied.code).toBe(0)
-      for (const migration of before.pending) expect(applied.stdout).toContain(migration)
-      expect(await cli.json(["migrate", "--status", "--json"])).toEqual({ applied: before.pending, pending: [] })
+      expect(applied).toMatchObject({ code: 0, stdout: `Applied 2 migrations:\n${pending.map((name) => `  ${name}\n`).join("")}` })
+      expect(await cli.json(["migrate", "--status", "--json"])).toEqual({ applied: pending, pending: [] })
+      expect(await cli.json(["migrate", "--json"])).toEqual({ applied: [] })
     }, TIMEOUT)
 
     it("tasks add, update, complete, reopen, show and delete go through the use-cases, for the owner only", async () => {

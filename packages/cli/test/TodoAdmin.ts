@@ -12,6 +12,10 @@ const SETTINGS = [
   "JWT_ISSUER", "JWT_AUDIENCE", "JWT_CLOCK_TOLERANCE_S", "CORS_ORIGINS", "PORT", "LOG_LEVEL", "NODE_ENV"
 ]
 
+/** This process's environment without those settings: what a subprocess under test starts from. */
+export const cleanEnvironment = (): Record<string, string | undefined> =>
+  Object.fromEntries(Object.entries(process.env).filter(([name]) => !SETTINGS.includes(name)))
+
 export interface Outcome {
   readonly code: number
   readonly stdout: string
@@ -29,7 +33,7 @@ export interface TodoAdmin {
 
 export const todoAdmin = async (env: Record<string, string>): Promise<TodoAdmin> => {
   const dir = await mkdtemp(join(tmpdir(), "todo-admin-"))
-  const base = Object.fromEntries(Object.entries(process.env).filter(([name]) => !SETTINGS.includes(name)))
+  const base = cleanEnvironment()
   const run: TodoAdmin["run"] = (args, options = {}) =>
     new Promise((done) => {
       const child = execFile(

@@ -1,6 +1,7 @@
 /**
  * Where the tasks live, decided once for every host: PostgreSQL at `DATABASE_URL`, else the
- * embedded PGlite in `DATA_DIR`. Either way the schema is migrated before anything is served.
+ * embedded PGlite in `DATA_DIR`. Either way the schema is migrated before anything is served;
+ * `connectionLayer` is the same choice left unmigrated, for tools that report what is pending.
  */
 import * as PgClient from "@effect/sql-pg/PgClient"
 import { SqlClient } from "@effect/sql/SqlClient"
@@ -88,14 +89,23 @@ const retriedAtStart = <R>(
 const migrated = <E>(self: Layer.Layer<SqlClient, E>) =>
   self.pipe(Layer.tap((context) => Effect.provide(migrate, context)))
 
+type Connection = Layer.Layer<SqlClient, RepositoryUnavailable | ConfigError.ConfigError>
+
+/** The configured database, `prepare`d; on a server, retried at start through the preparation too. */
+const configured = (prepare: (connection: Connection) => Connection): Connection =>
+  Layer.unwrapEffect(
+    Effect.gen(function*() {
+      const url = yield* databaseUrl
+      if (Option.isNone(url)) return prepare(embeddedLayer)
+      return retriedAtStart(yield* connectDeadline, prepare(serverLayer(url.value)))
+    })
+  )
+
+/** The `SqlClient` chosen by configuration, as it is: no migration is applied. */
+export const connectionLayer: Connection = configured((connection) => connection)
+
 /** The `SqlClient` chosen by configuration, with every migration applied. */
-export const sqlLayer: Layer.Layer<SqlClient, RepositoryUnavailable | ConfigError.ConfigError> = Layer.unwrapEffect(
-  Effect.gen(function*() {
-    const url = yield* databaseUrl
-    if (Option.isNone(url)) return migrated(embeddedLayer)
-    return retriedAtStart(yield* connectDeadline, migrated(serverLayer(url.value)))
-  })
-)
+export const sqlLayer: Connection = configured(migrated)
 
 /** What a host needs: the `SqlClient` and the `TaskRepository` over it. */
 export const layer: Layer.Layer<SqlClient | TaskRepository, RepositoryUnavailable | ConfigError.ConfigError> =

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
+import type { SqlClient } from "@effect/sql/SqlClient"
 import { NewTask, type TaskDraft, type TaskId, TaskRepository, Tasks, type UserId } from "@todo/core"
-import { Database } from "@todo/postgres"
+import { Database, MIGRATIONS, migrationStatus } from "@todo/postgres"
 import { DateTime, Effect, Exit, Layer, Logger, LogLevel, Schema } from "effect"
 import { createServer, connect, type Server, type Socket } from "node:net"
 import { join } from "node:path"
@@ -18,6 +19,13 @@ const failureOf = <A, E>(exit: Exit.Exit<A, E>) =>
 
 const built = (config: Record<string, string>) =>
   Effect.scoped(Layer.build(Database.layer.pipe(Layer.provide(withConfig(config)))))
+
+/** The migration status `layer` sees in the database `config` names. */
+const statusThrough = (layer: Layer.Layer<SqlClient, unknown>, config: Record<string, string>) =>
+  Effect.scoped(Effect.flatMap(Layer.build(layer.pipe(Layer.provide(withConfig(config)))), (context) =>
+    Effect.provide(migrationStatus, context)))
+
+const ALL = Object.keys(MIGRATIONS)
 
 /** Runs `self`, returning what it logged at warning level. */
 const warningsOf = <A, E>(self: Effect.Effect<A, E>) =>
@@ -94,6 +102,25 @@ describe("Database.layer", () => {
       // About 8 s on a busy two-core machine: longer than one operation may take.
       expect(yield* repository.insertAll(user, importOf(40_000))).toBe(40_000)
     }).pipe(Effect.scoped), { timeout: 120_000 })
+})
+
+describe("Database.connectionLayer", () => {
+  it.live("opens DATA_DIR without migrating it; sqlLayer then migrates it", () =>
+    Effect.gen(function*() {
+      const config = { DATA_DIR: yield* temporaryDirectory }
+      expect(yield* statusThrough(Database.connectionLayer, config)).toEqual({ applied: [], pending: ALL })
+      yield* statusThrough(Database.sqlLayer, config)
+      expect(yield* statusThrough(Database.connectionLayer, config)).toEqual({ applied: ALL, pending: [] })
+    }).pipe(Effect.scoped), { timeout: 60_000 })
+
+  it.live("gives up on an unreachable DATABASE_URL after DATABASE_CONNECT_TIMEOUT_S, as Database.layer does", () =>
+    Effect.gen(function*() {
+      const exit = yield* Effect.exit(statusThrough(Database.connectionLayer, { ...unreachable, DATABASE_CONNECT_TIMEOUT_S: "1" }))
+      expect(failureOf(exit)).toMatchObject({
+        _tag: "RepositoryUnavailable",
+        reason: "the database cannot be reached (gave up after 1 s, DATABASE_CONNECT_TIMEOUT_S)"
+      })
+    }), { timeout: 15_000 })
 })
 
 /**
@@ -201,6 +228,14 @@ describeOnPostgres("Database.layer on a PostgreSQL server", () => {
       )
       expect(Exit.isSuccess(exit)).toBe(true)
       expect(warnings.length).toBeGreaterThanOrEqual(1)
+    }).pipe(Effect.scoped), { timeout: 30_000 })
+
+  it.live("connectionLayer opens DATABASE_URL without migrating it; sqlLayer then migrates it", () =>
+    Effect.gen(function*() {
+      const config = { DATABASE_URL: yield* freshSchemaUrl }
+      expect(yield* statusThrough(Database.connectionLayer, config)).toEqual({ applied: [], pending: ALL })
+      yield* statusThrough(Database.sqlLayer, config)
+      expect(yield* statusThrough(Database.connectionLayer, config)).toEqual({ applied: ALL, pending: [] })
     }).pipe(Effect.scoped), { timeout: 30_000 })
 
   it.live("an import of 10,000 tasks is not cut short by the operation timeout", () =>

@@ -1,13 +1,12 @@
 /** `doctor`: is this installation ready to serve? One verdict per check, a failing exit on any failure. */
 import { RepositoryUnavailable } from "@todo/core"
-import { migrationStatus } from "@todo/postgres"
+import { Database, migrationStatus } from "@todo/postgres"
 import type { Command } from "commander"
 import { Config, ConfigError, Effect, Either, Layer, Option } from "effect"
 import { importJWK, type JWK } from "jose"
 import { existsSync } from "node:fs"
 import { resolve } from "node:path"
 import { examples, jsonOption } from "../CommandLine.js"
-import * as DatabaseConnection from "../DatabaseConnection.js"
 import { CommandFailed } from "../CommandFailure.js"
 import { type Column, printJson, printTable } from "../Output.js"
 import type { Runner } from "../Runner.js"
@@ -87,7 +86,7 @@ const database = Effect.gen(function*() {
     return { check: "database", verdict: "warn", detail: `${where} does not exist yet (made on first use)` } satisfies Check
   }
   const { applied, pending } = yield* Effect.scoped(
-    Effect.flatMap(Layer.build(DatabaseConnection.layer), (context) => Effect.provide(migrationStatus, context))
+    Effect.flatMap(Layer.build(Database.connectionLayer), (context) => Effect.provide(migrationStatus, context))
   )
   if (pending.length > 0) {
     return {
