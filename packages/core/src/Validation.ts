@@ -44,9 +44,22 @@ const fieldIssues = (error: ParseResult.ParseError, pathPrefix: string): Readonl
   return issues.length > 0 ? issues : [{ path: pathPrefix, message: "is invalid" }]
 }
 
+/** A task is two levels deep; far deeper input is refused before Schema walks (and prints) it recursively. */
+export const MAX_INPUT_DEPTH = 32
+
+const deeperThan = (value: unknown, levels: number): boolean => {
+  if (typeof value !== "object" || value === null) return false
+  if (levels === 0) return true
+  for (const child of Object.values(value)) if (deeperThan(child, levels - 1)) return true
+  return false
+}
+
 /** Field paths are dotted (`tags.2`), relative to the value decoded, under `pathPrefix` if given. */
 export const validate = <A, I>(schema: Schema.Schema<A, I, never>, pathPrefix = "") => {
   const decode = Schema.decodeUnknown(schema, { errors: "all" })
+  const tooDeep = ValidationFailed.of(pathPrefix, `is nested more than ${MAX_INPUT_DEPTH} levels deep`)
   return (input: unknown): Effect.Effect<A, ValidationFailed> =>
-    decode(input).pipe(Effect.mapError((error) => new ValidationFailed({ issues: fieldIssues(error, pathPrefix) })))
+    deeperThan(input, MAX_INPUT_DEPTH)
+      ? Effect.fail(tooDeep)
+      : decode(input).pipe(Effect.mapError((error) => new ValidationFailed({ issues: fieldIssues(error, pathPrefix) })))
 }

@@ -65,6 +65,15 @@ describe("the task's rules", () => {
       expect(yield* issuesOf(NewTask, [1, 2])).toEqual([{ path: "", message: "must be a JSON object" }])
     }))
 
+  it.effect("input nested far deeper than a task is refused, not walked", () =>
+    Effect.gen(function*() {
+      let deep: unknown = "leaf"
+      for (let level = 0; level < 100_000; level++) deep = [deep]
+      expect(yield* issuesOf(NewTask, { title: "t", tags: deep })).toEqual([
+        { path: "", message: "is nested more than 32 levels deep" }
+      ])
+    }))
+
   it.effect("a patch must change something; read-only fields do not count", () =>
     Effect.gen(function*() {
       const issues = yield* issuesOf(TaskPatch, { id: 4, user_id: "someone", created_at: "2020-01-01T00:00:00Z" })
