@@ -3,7 +3,6 @@
  * runs on a PostgreSQL server and on embedded PGlite.
  */
 import { SqlClient } from "@effect/sql/SqlClient"
-import type { Fragment } from "@effect/sql/Statement"
 import {
   PRIORITY_RANK,
   RepositoryUnavailable,
@@ -67,64 +66,69 @@ const containsPattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\
 const OPERATION_TIMEOUT = Duration.seconds(5)
 const guard = guarded(OPERATION_TIMEOUT)
 
+const COLUMNS = "id, user_id, title, description, completed, priority, tags, due_date, created_at, updated_at"
+
+const SORT_EXPRESSION: Record<SortKey, string> = {
+  created_at: "created_at",
+  updated_at: "updated_at",
+  title: `(title COLLATE "C")`,
+  due_date: "coalesce(due_date, 'infinity'::timestamptz)",
+  priority: "priority"
+}
+
+/**
+ * The list query as SQL text and parameters. Written as plain strings rather than statement
+ * fragments: it runs on most requests, and composing fragments cost more than the query.
+ */
+const listSql = (owner: UserId, query: TaskListQuery): readonly [string, ReadonlyArray<unknown>] => {
+  const params: Array<unknown> = [owner]
+  const param = (value: unknown) => `$${params.push(value)}`
+  let where = "user_id = $1"
+  if (query.status !== "all") where += ` AND completed = ${param(query.status === "completed")}`
+  if (query.q !== undefined && query.q !== "") {
+    const pattern = param(containsPattern(query.q))
+    where += ` AND (title ILIKE ${pattern} ESCAPE '\\' OR description ILIKE ${pattern} ESCAPE '\\')`
+  }
+  if (query.priority !== undefined) where += ` AND priority = ${param(PRIORITY_RANK[query.priority])}`
+  if (query.tag !== undefined) {
+    where += ` AND EXISTS (SELECT FROM unnest(tags) AS tag WHERE lower(tag) = lower(${param(query.tag)}))`
+  }
+  if (query.due_before !== undefined) where += ` AND due_date <= ${param(toDate(query.due_before))}`
+  if (query.due_after !== undefined) where += ` AND due_date >= ${param(toDate(query.due_after))}`
+  const expression = SORT_EXPRESSION[query.sort]
+  const ascending = query.order === "asc"
+  if (query.after !== undefined) {
+    const { id, value } = query.after
+    const sortValue = query.sort === "title"
+      ? `(${param(String(value))}::text COLLATE "C")`
+      : query.sort === "priority"
+      ? `${param(Number(value))}::smallint`
+      : value === null
+      ? "'infinity'::timestamptz"
+      : `${param(new Date(Number(value)))}::timestamptz`
+    where += ` AND (${expression}, id) ${ascending ? ">" : "<"} (${sortValue}, ${param(id)}::integer)`
+  }
+  const direction = ascending ? "ASC" : "DESC"
+  return [
+    `SELECT ${COLUMNS} FROM tasks WHERE ${where} ORDER BY ${expression} ${direction}, id ${direction} LIMIT ${
+      param(query.limit)
+    }`,
+    params
+  ]
+}
+
 /**
  * The list query as a statement, exported so its plan can be inspected: the sort key picks
  * an expression that matches one of the paging indexes exactly.
  */
 export const listStatement = (owner: UserId, query: TaskListQuery) =>
-  Effect.map(SqlClient, (sql) => {
-    const sortExpression: Record<SortKey, Fragment> = {
-      created_at: sql`created_at`,
-      updated_at: sql`updated_at`,
-      title: sql`(title COLLATE "C")`,
-      due_date: sql`coalesce(due_date, 'infinity'::timestamptz)`,
-      priority: sql`priority`
-    }
-    const sortValue = (value: string | number | null): Fragment => {
-      switch (query.sort) {
-        case "created_at":
-        case "updated_at":
-          return sql`${new Date(Number(value))}::timestamptz`
-        case "due_date":
-          return value === null ? sql`'infinity'::timestamptz` : sql`${new Date(Number(value))}::timestamptz`
-        case "title":
-          return sql`(${String(value)}::text COLLATE "C")`
-        case "priority":
-          return sql`${Number(value)}::smallint`
-      }
-    }
-    const expression = sortExpression[query.sort]
-    const ascending = query.order === "asc"
-    const conditions: Array<Fragment> = [sql`user_id = ${owner}`]
-    if (query.status !== "all") conditions.push(sql`completed = ${query.status === "completed"}`)
-    if (query.q !== undefined && query.q !== "") {
-      const pattern = containsPattern(query.q)
-      conditions.push(sql`(title ILIKE ${pattern} ESCAPE '\\' OR description ILIKE ${pattern} ESCAPE '\\')`)
-    }
-    if (query.priority !== undefined) conditions.push(sql`priority = ${PRIORITY_RANK[query.priority]}`)
-    if (query.tag !== undefined) {
-      conditions.push(sql`EXISTS (SELECT FROM unnest(tags) AS tag WHERE lower(tag) = lower(${query.tag}))`)
-    }
-    if (query.due_before !== undefined) conditions.push(sql`due_date <= ${toDate(query.due_before)}`)
-    if (query.due_after !== undefined) conditions.push(sql`due_date >= ${toDate(query.due_after)}`)
-    if (query.after !== undefined) {
-      const position = sql`(${sortValue(query.after.value)}, ${query.after.id}::integer)`
-      conditions.push(ascending ? sql`(${expression}, id) > ${position}` : sql`(${expression}, id) < ${position}`)
-    }
-    const direction = ascending ? sql`ASC` : sql`DESC`
-    return sql<TaskRow>`
-      SELECT id, user_id, title, description, completed, priority, tags, due_date, created_at, updated_at
-      FROM tasks
-      WHERE ${sql.and(conditions)}
-      ORDER BY ${expression} ${direction}, id ${direction}
-      LIMIT ${query.limit}`
-  })
+  Effect.map(SqlClient, (sql) => sql.unsafe<TaskRow>(...listSql(owner, query)))
 
 export const layer: Layer.Layer<TaskRepository, never, SqlClient> = Layer.effect(
   TaskRepository,
   Effect.gen(function*() {
     const sql = yield* SqlClient
-    const columns = sql`id, user_id, title, description, completed, priority, tags, due_date, created_at, updated_at`
+    const columns = sql.literal(COLUMNS)
     const provideSql = Effect.provideService(SqlClient, sql)
 
     const rowOf = (owner: UserId, draft: TaskDraft) => ({
@@ -141,24 +145,44 @@ export const layer: Layer.Layer<TaskRepository, never, SqlClient> = Layer.effect
 
     const firstTask = (rows: ReadonlyArray<TaskRow>) => Option.map(Arr.head(rows), toTask)
 
+    // The statements of every request are fixed text with parameters, prepared here once.
     const findRow = (owner: UserId, id: TaskId) =>
-      sql<TaskRow>`SELECT ${columns} FROM tasks WHERE id = ${id} AND user_id = ${owner}`.pipe(
-        Effect.map(firstTask)
+      Effect.map(
+        sql.unsafe<TaskRow>(`SELECT ${COLUMNS} FROM tasks WHERE id = $1 AND user_id = $2`, [id, owner]),
+        firstTask
       )
 
-    const nextUpdatedAt = (at: DateTime.Utc) =>
-      sql`updated_at = greatest(${toDate(at)}::timestamptz, updated_at + interval '1 millisecond')`
+    const INSERT = `INSERT INTO tasks
+      (user_id, title, description, completed, priority, tags, due_date, created_at, updated_at, idempotency_key)
+      VALUES ($1, $2, $3, $4, $5, $6::text[], $7, $8, $9, $10)`
+
+    const insertParams = (owner: UserId, draft: TaskDraft, idempotencyKey: string | null) => [
+      owner,
+      draft.title,
+      draft.description,
+      draft.completed,
+      PRIORITY_RANK[draft.priority],
+      draft.tags,
+      draft.due_date === null ? null : toDate(draft.due_date),
+      toDate(draft.created_at),
+      toDate(draft.updated_at),
+      idempotencyKey
+    ]
 
     const insert = (owner: UserId, draft: TaskDraft, idempotencyKey?: string) =>
       Effect.gen(function*() {
         if (idempotencyKey === undefined) {
-          const [row] = yield* sql<TaskRow>`INSERT INTO tasks ${sql.insert(rowOf(owner, draft))} RETURNING ${columns}`
+          const [row] = yield* sql.unsafe<TaskRow>(
+            `${INSERT} RETURNING ${COLUMNS}`,
+            insertParams(owner, draft, null)
+          )
           return toTask(row!)
         }
-        const inserted = yield* sql<TaskRow>`
-          INSERT INTO tasks ${sql.insert({ ...rowOf(owner, draft), idempotency_key: idempotencyKey })}
-          ON CONFLICT (user_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-          RETURNING ${columns}`
+        const inserted = yield* sql.unsafe<TaskRow>(
+          `${INSERT} ON CONFLICT (user_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+          RETURNING ${COLUMNS}`,
+          insertParams(owner, draft, idempotencyKey)
+        )
         if (inserted[0] !== undefined) return toTask(inserted[0])
         // The conflicting insert has committed (ON CONFLICT waited for it), so a new statement sees it.
         const [existing] = yield* sql<TaskRow>`
@@ -167,7 +191,7 @@ export const layer: Layer.Layer<TaskRepository, never, SqlClient> = Layer.effect
           return yield* new RepositoryUnavailable({ reason: "the task stored under this idempotency key vanished" })
         }
         return toTask(existing)
-      }).pipe(guard, Effect.withSpan("PgTaskRepository.insert"))
+      }).pipe(guard)
 
     // Bounded so that a large import stays under PostgreSQL's 65535 parameters per statement.
     const INSERT_BATCH = 1000
@@ -184,27 +208,29 @@ export const layer: Layer.Layer<TaskRepository, never, SqlClient> = Layer.effect
         )
       ).pipe(Effect.as(drafts.length), Effect.withSpan("PgTaskRepository.insertAll"))
 
-    const findById = (owner: UserId, id: TaskId) =>
-      findRow(owner, id).pipe(guard, Effect.withSpan("PgTaskRepository.findById"))
+    const findById = (owner: UserId, id: TaskId) => guard(findRow(owner, id))
 
     const list = (owner: UserId, query: TaskListQuery) =>
-      listStatement(owner, query).pipe(
-        Effect.flatMap((statement) => statement),
+      sql.unsafe<TaskRow>(...listSql(owner, query)).pipe(
         Effect.map((rows) => rows.map(toTask)),
-        provideSql,
-        guard,
-        Effect.withSpan("PgTaskRepository.list")
+        guard
       )
 
-    const patchAssignments = (patch: TaskPatch): Array<Fragment> => {
-      const assignments: Array<Fragment> = []
-      if (patch.title !== undefined) assignments.push(sql`title = ${patch.title}`)
-      if (patch.description !== undefined) assignments.push(sql`description = ${patch.description}`)
-      if (patch.completed !== undefined) assignments.push(sql`completed = ${patch.completed}`)
-      if (patch.priority !== undefined) assignments.push(sql`priority = ${PRIORITY_RANK[patch.priority]}`)
-      if (patch.tags !== undefined) assignments.push(sql`tags = ${patch.tags}::text[]`)
+    // The first three parameters of an update: id, owner and its time.
+    const NEXT_UPDATED_AT = "updated_at = greatest($3::timestamptz, updated_at + interval '1 millisecond')"
+
+    const patchAssignments = (patch: TaskPatch, params: Array<unknown>): string => {
+      let assignments = ""
+      const assign = (column: string, value: unknown, cast = "") => {
+        assignments += `${column} = $${params.push(value)}${cast}, `
+      }
+      if (patch.title !== undefined) assign("title", patch.title)
+      if (patch.description !== undefined) assign("description", patch.description)
+      if (patch.completed !== undefined) assign("completed", patch.completed)
+      if (patch.priority !== undefined) assign("priority", PRIORITY_RANK[patch.priority])
+      if (patch.tags !== undefined) assign("tags", patch.tags, "::text[]")
       if (patch.due_date !== undefined) {
-        assignments.push(sql`due_date = ${patch.due_date === null ? null : toDate(patch.due_date)}::timestamptz`)
+        assign("due_date", patch.due_date === null ? null : toDate(patch.due_date), "::timestamptz")
       }
       return assignments
     }
@@ -216,40 +242,38 @@ export const layer: Layer.Layer<TaskRepository, never, SqlClient> = Layer.effect
       options: { readonly at: DateTime.Utc; readonly expectedUpdatedAt?: DateTime.Utc | undefined }
     ) =>
       Effect.gen(function*() {
-        const conditions = [sql`id = ${id}`, sql`user_id = ${owner}`]
-        if (options.expectedUpdatedAt !== undefined) {
-          conditions.push(sql`updated_at = ${toDate(options.expectedUpdatedAt)}::timestamptz`)
-        }
-        const [row] = yield* sql<TaskRow>`
-          UPDATE tasks SET ${sql.csv([...patchAssignments(patch), nextUpdatedAt(options.at)])}
-          WHERE ${sql.and(conditions)}
-          RETURNING ${columns}`
+        const params: Array<unknown> = [id, owner, toDate(options.at)]
+        const expected = options.expectedUpdatedAt === undefined
+          ? ""
+          : ` AND updated_at = $${params.push(toDate(options.expectedUpdatedAt))}::timestamptz`
+        const [row] = yield* sql.unsafe<TaskRow>(
+          `UPDATE tasks SET ${patchAssignments(patch, params)}${NEXT_UPDATED_AT}
+          WHERE id = $1 AND user_id = $2${expected}
+          RETURNING ${COLUMNS}`,
+          params
+        )
         if (row !== undefined) return toTask(row)
         if (options.expectedUpdatedAt !== undefined && Option.isSome(yield* findRow(owner, id))) {
           return yield* new VersionMismatch({ id })
         }
         return yield* new TaskNotFound({ id })
-      }).pipe(guard, Effect.withSpan("PgTaskRepository.update"))
+      }).pipe(guard)
 
     const toggleCompleted = (owner: UserId, id: TaskId, at: DateTime.Utc) =>
-      sql<TaskRow>`
-        UPDATE tasks SET completed = NOT completed, ${nextUpdatedAt(at)}
-        WHERE id = ${id} AND user_id = ${owner}
-        RETURNING ${columns}`.pipe(
-        Effect.map(firstTask),
-        Effect.flatMap(Option.match({
-          onNone: () => Effect.fail(new TaskNotFound({ id })),
-          onSome: Effect.succeed
-        })),
-        guard,
-        Effect.withSpan("PgTaskRepository.toggleCompleted")
+      sql.unsafe<TaskRow>(
+        `UPDATE tasks SET completed = NOT completed, ${NEXT_UPDATED_AT}
+        WHERE id = $1 AND user_id = $2
+        RETURNING ${COLUMNS}`,
+        [id, owner, toDate(at)]
+      ).pipe(
+        Effect.flatMap(([row]) => row === undefined ? Effect.fail(new TaskNotFound({ id })) : Effect.succeed(toTask(row))),
+        guard
       )
 
     const remove = (owner: UserId, id: TaskId) =>
-      sql`DELETE FROM tasks WHERE id = ${id} AND user_id = ${owner} RETURNING id`.pipe(
+      sql.unsafe(`DELETE FROM tasks WHERE id = $1 AND user_id = $2 RETURNING id`, [id, owner]).pipe(
         Effect.flatMap((rows) => rows.length === 0 ? Effect.fail(new TaskNotFound({ id })) : Effect.void),
-        guard,
-        Effect.withSpan("PgTaskRepository.remove")
+        guard
       )
 
     const removeAllOf = (owner: UserId) =>
