@@ -53,6 +53,37 @@ const retryAfterFailedFetch = Duration.seconds(1)
 
 type Check = (token: string) => Promise<JWTPayload>
 
+/**
+ * Verified tokens, by their exact text: a client sends the same token on every request, and
+ * verifying it (a signature, often a key set) costs more than the rest of a small request.
+ * An entry lives until the token's `exp`, and at most `VERIFIED_TTL_MS`, so a key withdrawn
+ * from the JWKS stops being honoured within that time; at most `VERIFIED_MAX` are kept, the
+ * least recently used going first.
+ */
+const VERIFIED_TTL_MS = 60_000
+const VERIFIED_MAX = 10_000
+
+const verifiedCache = () => {
+  const entries = new Map<string, { readonly user: UserId; readonly until: number }>()
+  return {
+    get: (token: string): UserId | undefined => {
+      const entry = entries.get(token)
+      if (entry === undefined) return undefined
+      entries.delete(token)
+      if (entry.until <= Date.now()) return undefined
+      entries.set(token, entry)
+      return entry.user
+    },
+    set: (token: string, user: UserId, exp: number | undefined) => {
+      const now = Date.now()
+      const until = Math.min(now + VERIFIED_TTL_MS, exp === undefined ? now : exp * 1000)
+      if (until <= now) return
+      if (entries.size >= VERIFIED_MAX) entries.delete(entries.keys().next().value!)
+      entries.set(token, { user, until })
+    }
+  }
+}
+
 class Refused extends Error {}
 
 const refused = (reason: string) => new InvalidToken({ reason, tokenSent: true })
@@ -182,14 +213,23 @@ const make = Effect.fnUntraced(function*(settings: AuthSettings) {
     return check === undefined ? Either.left(refused("the token's algorithm is not accepted")) : Either.right(check)
   }
 
-  return JwtVerifier.of({
-    verify: (token) =>
-      checkFor(token).pipe(
-        Effect.flatMap((check) =>
-          Effect.tryPromise({ try: () => check(token), catch: (error) => refused(reasonFor(error)) })
-        ),
-        Effect.flatMap(userOf)
+  const verified = verifiedCache()
+  const verifyAnew = (token: string) =>
+    checkFor(token).pipe(
+      Effect.flatMap((check) => Effect.tryPromise({ try: () => check(token), catch: (error) => refused(reasonFor(error)) })),
+      Effect.flatMap((payload) =>
+        Either.map(userOf(payload), (user) => {
+          verified.set(token, user, payload.exp)
+          return user
+        })
       )
+    )
+
+  return JwtVerifier.of({
+    verify: (token) => {
+      const user = verified.get(token)
+      return user === undefined ? verifyAnew(token) : Effect.succeed(user)
+    }
   })
 })
 

@@ -1,0 +1,44 @@
+/** The hand-written wire form of a task must stay exactly what the `Task` schema encodes. */
+import { Task, type TaskId, type UserId } from "@todo/core"
+import { DateTime, Schema } from "effect"
+import { describe, expect, it } from "vitest"
+import * as TaskResponses from "../src/TaskResponses.js"
+
+const bodyOf = (response: ReturnType<typeof TaskResponses.one>): unknown => {
+  if (response.body._tag !== "Raw" || typeof response.body.body !== "string") throw new Error("not a JSON text body")
+  expect(response.body.contentLength).toBe(Buffer.byteLength(response.body.body))
+  return JSON.parse(response.body.body)
+}
+
+const task = (overrides: Partial<Task>): Task => ({
+  id: 7 as TaskId,
+  user_id: "u1" as UserId,
+  title: "Write the report",
+  description: null,
+  completed: false,
+  priority: "medium",
+  tags: [],
+  due_date: null,
+  created_at: DateTime.unsafeMake("2026-01-02T03:04:05.006Z"),
+  updated_at: DateTime.unsafeMake("2026-01-02T03:04:05.007Z"),
+  ...overrides
+})
+
+describe("a task on the wire", () => {
+  for (
+    const [name, value] of [
+      ["with no description, tags or due date", task({})],
+      ["with every field set", task({
+        description: "Quarterly, with figures",
+        completed: true,
+        priority: "high",
+        tags: ["work", "q1"],
+        due_date: DateTime.unsafeMake("2026-03-31T17:00:00Z")
+      })]
+    ] as const
+  ) {
+    it(`is the Task schema's encoding, ${name}`, () => {
+      expect(bodyOf(TaskResponses.one(value))).toStrictEqual(Schema.encodeSync(Task)(value))
+    })
+  }
+})
