@@ -1,0 +1,42 @@
+/**
+ * One server process per core with node:cluster: the workers share the listening port, and
+ * each has its own database pool (DATABASE_POOL_MAX per worker).
+ */
+import cluster from "node:cluster"
+import { availableParallelism } from "node:os"
+
+/** How many servers WEB_CONCURRENCY asks for, or why it cannot be honoured. */
+export const countFrom = (value: string | undefined, databaseUrl: string | undefined): number | string => {
+  const text = value?.trim() ?? ""
+  const count = text === "" ? 1 : text === "auto" ? availableParallelism() : Number(text)
+  if (!Number.isInteger(count) || count < 1) return `WEB_CONCURRENCY must be auto or a whole number of at least 1, not "${text}"`
+  // The embedded database belongs to one process: a second would find its data directory locked.
+  if (count > 1 && (databaseUrl?.trim() ?? "") === "") return "WEB_CONCURRENCY above 1 needs DATABASE_URL"
+  return count
+}
+
+/**
+ * Forks the workers. SIGTERM or SIGINT is passed on, so each drains its requests, and the
+ * primary leaves once all are gone; a worker that exits on its own stops the rest, so a
+ * supervisor sees the failure instead of a server running short-handed.
+ */
+export const runPrimary = (count: number): void => {
+  let stopping = false
+  let exitCode = 0
+  const stop = (code: number) => {
+    exitCode = Math.max(exitCode, code)
+    if (stopping) return
+    stopping = true
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill("SIGTERM")
+  }
+  cluster.on("exit", (worker, code, signal) => {
+    if (!stopping) {
+      console.error(`todo-api: worker ${worker.process.pid} exited (${signal ?? code}); stopping the others`)
+      stop(1)
+    }
+    if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(exitCode)
+  })
+  process.on("SIGTERM", () => stop(0))
+  process.on("SIGINT", () => stop(0))
+  for (let i = 0; i < count; i++) cluster.fork()
+}
