@@ -16,18 +16,6 @@ const JSON_MEDIA_TYPE = /^application\/(?:[\w.-]+\+)?json\s*(?:;|$)/i
 
 type BodyError = MalformedJson | PayloadTooLarge | UnsupportedMediaType | ValidationFailed
 
-/** A task is two levels deep; far deeper JSON is refused before schema checks walk it recursively. */
-export const MAX_JSON_DEPTH = 32
-
-const tooDeep = ValidationFailed.of("", `is nested more than ${MAX_JSON_DEPTH} levels deep`)
-
-const deeperThan = (value: unknown, levels: number): boolean => {
-  if (typeof value !== "object" || value === null) return false
-  if (levels === 0) return true
-  for (const child of Object.values(value)) if (deeperThan(child, levels - 1)) return true
-  return false
-}
-
 const tooLarge = new PayloadTooLarge({ limit: MAX_BODY_BYTES })
 
 const mayHaveBody = (headers: HttpServerRequest.HttpServerRequest["headers"]): boolean => {
@@ -81,7 +69,7 @@ export const readJson = (request: HttpServerRequest.HttpServerRequest): Effect.E
       } catch {
         return Effect.fail(new MalformedJson({ detail: "The request body is not valid JSON." }))
       }
-      return deeperThan(json, MAX_JSON_DEPTH) ? Effect.fail(tooDeep) : Effect.succeed(Option.some(json))
+      return Effect.succeed(Option.some(json))
     })
   )
 }
