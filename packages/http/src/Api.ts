@@ -2,7 +2,11 @@
  * The HTTP API as data: every route, its parameters, bodies, successes and problems. The
  * handlers implement it, `/api/openapi.json` documents it, and the 405 table is read from it.
  */
-import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
+import * as HttpApi from "@effect/platform/HttpApi"
+import * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
+import * as HttpApiGroup from "@effect/platform/HttpApiGroup"
+import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
+import * as OpenApi from "@effect/platform/OpenApi"
 import { MAX_TASK_ID, NewTask, StatusFilter, Task, TaskListParams, TaskPatch } from "@todo/core"
 import { Schema } from "effect"
 import { Authentication } from "./Authentication.js"

@@ -2,7 +2,9 @@
  * The interactive API reference (Scalar, its script inlined so it works offline). The module
  * weighs ~90 MB once loaded, so it is imported on the first request for the page, not at start.
  */
-import { HttpApi, HttpApiBuilder, type HttpServerResponse } from "@effect/platform"
+import * as HttpApi from "@effect/platform/HttpApi"
+import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
+import type * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import { Context, Effect, Layer } from "effect"
 import { Api } from "./Api.js"
 

@@ -3,7 +3,9 @@
  * `Bearer <token>` (scheme in any case), and the token must pass the `JwtVerifier`. Once the
  * user is known, their rate limit is spent here too, before any work is done for them.
  */
-import { HttpApiMiddleware, HttpApiSecurity, HttpServerRequest } from "@effect/platform"
+import * as HttpApiMiddleware from "@effect/platform/HttpApiMiddleware"
+import * as HttpApiSecurity from "@effect/platform/HttpApiSecurity"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import { Effect, Layer, Option, Schema } from "effect"
 import { CurrentUser } from "./CurrentUser.js"
 import { InvalidToken, JwtVerifier } from "./JwtVerifier.js"

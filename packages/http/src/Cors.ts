@@ -3,7 +3,8 @@
  * An allowed origin is echoed (never `*`) so credentials may be allowed; `*` alone opens the API
  * to every origin, and then without credentials.
  */
-import { type HttpApp, HttpMiddleware } from "@effect/platform"
+import type * as HttpApp from "@effect/platform/HttpApp"
+import * as HttpMiddleware from "@effect/platform/HttpMiddleware"
 
 const REQUEST_HEADERS = ["authorization", "content-type", "if-match", "idempotency-key", "x-request-id"]
 const RESPONSE_HEADERS = ["etag", "location", "link", "retry-after", "x-request-id", "www-authenticate"]

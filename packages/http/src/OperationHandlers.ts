@@ -1,5 +1,7 @@
 /** The operational routes: liveness, readiness, the OpenAPI document and the reference page. */
-import { HttpApiBuilder, HttpServerResponse, OpenApi } from "@effect/platform"
+import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import * as OpenApi from "@effect/platform/OpenApi"
 import { TaskRepository } from "@todo/core"
 import { Effect } from "effect"
 import { Api } from "./Api.js"

@@ -3,7 +3,8 @@
  * sentence and headers. `detail` is written here, never copied from a cause, so no SQL,
  * stack or token can leak into a response.
  */
-import { HttpApiSchema, HttpServerResponse } from "@effect/platform"
+import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import {
   FieldIssue,
   RepositoryUnavailable,

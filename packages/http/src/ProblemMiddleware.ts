@@ -3,7 +3,10 @@
  * errors (422), unknown routes (404), wrong methods (405 with `Allow`), and defects (500, logged,
  * with nothing but the request id in the body).
  */
-import { HttpApiError, type HttpApp, HttpServerError, HttpServerRequest } from "@effect/platform"
+import * as HttpApiError from "@effect/platform/HttpApiError"
+import type * as HttpApp from "@effect/platform/HttpApp"
+import * as HttpServerError from "@effect/platform/HttpServerError"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import { Cause, Effect, Option } from "effect"
 import * as Problem from "./Problem.js"
 import { RequestId } from "./RequestId.js"

@@ -3,8 +3,8 @@
  * syntax (400), then the schema (422). Bodies are read straight from Node, because the
  * platform's own size limit destroys the socket, so the client would never see its 413.
  */
-import type { HttpServerRequest } from "@effect/platform"
-import { NodeHttpServerRequest } from "@effect/platform-node"
+import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
 import { validate, ValidationFailed } from "@todo/core"
 import { Effect, Option, type Schema } from "effect"
 import type { IncomingMessage } from "node:http"

@@ -1,5 +1,7 @@
 /** `x-request-id` on every response: the caller's when it is sane, else a fresh one. */
-import { type HttpApp, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import type * as HttpApp from "@effect/platform/HttpApp"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import { Context, Effect } from "effect"
 import { randomUUID } from "node:crypto"
 

@@ -3,7 +3,8 @@
  * template, never the query, which may carry task text), status, duration and user. Written
  * straight from these fields, so it costs one JSON.stringify per request.
  */
-import { type HttpApp, HttpServerRequest } from "@effect/platform"
+import type * as HttpApp from "@effect/platform/HttpApp"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import { Context, Effect } from "effect"
 import { writeLine } from "./JsonLogger.js"
 import { RequestId } from "./RequestId.js"

@@ -2,7 +2,7 @@
  * The routes of an Api as path patterns: which methods a path answers, to tell a wrong method
  * (405) from an unknown path (404), and which route template a path belongs to, for the logs.
  */
-import { HttpApi } from "@effect/platform"
+import * as HttpApi from "@effect/platform/HttpApi"
 
 const patternOf = (path: string): RegExp =>
   new RegExp(`^${path.split("/").map((segment) =>

@@ -1,6 +1,6 @@
 /** One server process: reads the configuration, opens the database, verifies tokens, serves HTTP. */
-import { HttpServer } from "@effect/platform"
-import { NodeRuntime } from "@effect/platform-node"
+import * as HttpServer from "@effect/platform/HttpServer"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Database } from "@todo/postgres"
 import { Cause, Console, Effect, Layer, Logger, LogLevel, Option } from "effect"
 import * as AuthConfig from "./AuthConfig.js"

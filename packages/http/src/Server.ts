@@ -3,8 +3,9 @@
  * through (request id, access log, CORS, problem details). It needs a `TaskRepository` and a
  * `JwtVerifier`.
  */
-import { HttpApiBuilder, HttpMiddleware } from "@effect/platform"
-import { NodeHttpServer } from "@effect/platform-node"
+import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
+import * as HttpMiddleware from "@effect/platform/HttpMiddleware"
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { Tasks } from "@todo/core"
 import { Effect, flow, Layer } from "effect"
 import { createServer } from "node:http"

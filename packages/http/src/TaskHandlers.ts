@@ -2,7 +2,9 @@
  * The task routes, twice: under `/api/{user_id}/tasks` (the user must be the token's) and under
  * `/api/tasks` (the token's user). Both run the same operations through the core use-cases.
  */
-import { HttpApiBuilder, HttpServerResponse, type HttpServerRequest } from "@effect/platform"
+import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import {
   NewTask,
   TaskId,

@@ -1,5 +1,6 @@
 /** Tasks on the wire: the contract's JSON, with `ETag`, `Location` and `Link` where they belong. */
-import { HttpServerResponse, type HttpServerRequest } from "@effect/platform"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import { type Task, versionOf } from "@todo/core"
 import { DateTime } from "effect"
 

@@ -1,5 +1,6 @@
 /** A request target over 8 KiB is refused with 414 before routing: no route needs one that long. */
-import { type HttpApp, HttpServerRequest } from "@effect/platform"
+import type * as HttpApp from "@effect/platform/HttpApp"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import { Effect } from "effect"
 import * as Problem from "./Problem.js"
 import { UriTooLong } from "./RequestErrors.js"
