@@ -4,6 +4,7 @@ import type { TaskRepository } from "@todo/core"
 import { Tokens } from "@todo/testing"
 import { Layer, ManagedRuntime, Redacted } from "effect"
 import { JwtVerifier, Server } from "../../src/index.js"
+import type { AuthSettings } from "../../src/JwtVerifier.js"
 
 export const SECRET = "a-test-secret-that-is-at-least-32-bytes-long"
 export const ALLOWED_ORIGIN = "https://app.example.com"
@@ -13,10 +14,11 @@ export interface TestServer {
   readonly close: () => Promise<void>
 }
 
-/** Without a rate limit and an access log, unless a test asks for them. */
+/** Without a rate limit and an access log, unless a test asks for them; HS256 with `SECRET` unless `auth` says otherwise. */
 export const startServer = async (
   repository: Layer.Layer<TaskRepository, unknown>,
-  options: Partial<Server.ServerOptions> = {}
+  options: Partial<Server.ServerOptions> = {},
+  auth: AuthSettings = { secret: Redacted.make(SECRET) }
 ): Promise<TestServer> => {
   const runtime = ManagedRuntime.make(
     Server.layer({
@@ -29,7 +31,7 @@ export const startServer = async (
       requestTimeoutSeconds: 30,
       ...options
     }).pipe(
-      Layer.provide(JwtVerifier.layer({ secret: Redacted.make(SECRET) })),
+      Layer.provide(JwtVerifier.layer(auth)),
       Layer.provide(repository)
     )
   )
