@@ -79,7 +79,9 @@ export class Tasks extends Context.Tag("@todo/core/Tasks")<Tasks, {
         updated_at: ("updated_at" in input && input.updated_at) || now
       })
 
-      const create = Effect.fn("Tasks.create")(function*(
+      // Untraced: no tracer is installed in any host, and Effect.fn's span plus the call-site
+      // stack it captures cost more per call (~30 µs) than the use-case itself.
+      const create = Effect.fnUntraced(function* create(
         actor: UserId,
         input: NewTask,
         options?: { readonly idempotencyKey?: string | undefined }
@@ -88,13 +90,13 @@ export class Tasks extends Context.Tag("@todo/core/Tasks")<Tasks, {
         return yield* repository.insert(actor, draftOf(input, now), options?.idempotencyKey)
       })
 
-      const get = Effect.fn("Tasks.get")(function*(actor: UserId, id: TaskId) {
+      const get = Effect.fnUntraced(function* get(actor: UserId, id: TaskId) {
         const found = yield* repository.findById(actor, id)
         if (Option.isNone(found)) return yield* new TaskNotFound({ id })
         return yield* ownedBy(actor, id)(found.value)
       })
 
-      const list = Effect.fn("Tasks.list")(function*(actor: UserId, params: TaskListParams) {
+      const list = Effect.fnUntraced(function* list(actor: UserId, params: TaskListParams) {
         const after = params.cursor === undefined
           ? undefined
           : yield* Either.match(decodeCursor(params.cursor, params.sort, params.order), {
@@ -114,7 +116,7 @@ export class Tasks extends Context.Tag("@todo/core/Tasks")<Tasks, {
         return { tasks, next_cursor } satisfies TaskPage
       })
 
-      const update = Effect.fn("Tasks.update")(function*(
+      const update = Effect.fnUntraced(function* update(
         actor: UserId,
         id: TaskId,
         patch: TaskPatch,
@@ -133,7 +135,7 @@ export class Tasks extends Context.Tag("@todo/core/Tasks")<Tasks, {
         return yield* ownedBy(actor, id)(task)
       })
 
-      const setCompleted = Effect.fn("Tasks.setCompleted")(function*(actor: UserId, id: TaskId, completed: boolean) {
+      const setCompleted = Effect.fnUntraced(function* setCompleted(actor: UserId, id: TaskId, completed: boolean) {
         const at = yield* DateTime.now
         const task = yield* repository.update(actor, id, { completed }, { at }).pipe(
           Effect.catchTag("VersionMismatch", Effect.die)
@@ -141,17 +143,17 @@ export class Tasks extends Context.Tag("@todo/core/Tasks")<Tasks, {
         return yield* ownedBy(actor, id)(task)
       })
 
-      const toggleCompleted = Effect.fn("Tasks.toggleCompleted")(function*(actor: UserId, id: TaskId) {
+      const toggleCompleted = Effect.fnUntraced(function* toggleCompleted(actor: UserId, id: TaskId) {
         const at = yield* DateTime.now
         const task = yield* repository.toggleCompleted(actor, id, at)
         return yield* ownedBy(actor, id)(task)
       })
 
-      const remove = Effect.fn("Tasks.remove")(function*(actor: UserId, id: TaskId) {
+      const remove = Effect.fnUntraced(function* remove(actor: UserId, id: TaskId) {
         yield* repository.remove(actor, id)
       })
 
-      const importAll = Effect.fn("Tasks.importAll")(function*(actor: UserId, tasks: ReadonlyArray<ImportedTask>) {
+      const importAll = Effect.fnUntraced(function* importAll(actor: UserId, tasks: ReadonlyArray<ImportedTask>) {
         const now = yield* DateTime.now
         return yield* repository.insertAll(actor, tasks.map((task) => draftOf(task, now)))
       })
@@ -170,7 +172,7 @@ export class Tasks extends Context.Tag("@todo/core/Tasks")<Tasks, {
             Effect.catchTag("ValidationFailed", Effect.die)
           ))
 
-      const purge = Effect.fn("Tasks.purge")(function*(actor: UserId) {
+      const purge = Effect.fnUntraced(function* purge(actor: UserId) {
         return yield* repository.removeAllOf(actor)
       })
 

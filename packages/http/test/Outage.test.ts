@@ -11,8 +11,8 @@ import { startRelay, type TcpRelay } from "./support/TcpRelay.js"
 import { freshUser, startServer, type TestServer, tokenFor } from "./support/TestServer.js"
 
 const databaseUrl = process.env["TEST_DATABASE_URL"]
-/** A refused connection fails at once; a silent one waits out the adapter's 5 s operation timeout. */
-const BOUND_MS = { cut: 5_000, freeze: 5_500 } as const
+/** A refused connection fails at once; a silent one waits out the adapter's 4.5 s operation timeout. */
+const BOUND_MS = { cut: 5_000, freeze: 5_000 } as const
 
 interface Sample {
   readonly sentAt: number

@@ -59,11 +59,12 @@ const toDate = DateTime.toDateUtc
 const containsPattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
 
 /**
- * A slow or stuck database fails the operation instead of holding the caller: with the 3 s
- * connect timeout, no request waits more than about 5 s while the database is down. An
- * import is bounded per batch, so a large one is not cut short for its size.
+ * A slow or stuck database fails the operation instead of holding the caller: the bound
+ * includes the 3 s connect timeout and leaves room for the rest of a request, so none waits
+ * 5 s while the database is down. An import is bounded per batch, so a large one is not
+ * cut short for its size.
  */
-const OPERATION_TIMEOUT = Duration.seconds(5)
+const OPERATION_TIMEOUT = Duration.millis(4_500)
 const guard = guarded(OPERATION_TIMEOUT)
 
 const COLUMNS = "id, user_id, title, description, completed, priority, tags, due_date, created_at, updated_at"
