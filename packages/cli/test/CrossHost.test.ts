@@ -27,12 +27,12 @@ const apiClient = async (cli: TodoAdmin, api: TodoApi) => {
     list: async (): Promise<ReadonlyArray<Task>> => {
       const response = await fetch(tasksUrl, { headers })
       expect(response.status).toBe(200)
-      return response.json()
+      return (await response.json()) as ReadonlyArray<Task>
     },
     create: async (title: string): Promise<Task> => {
       const response = await fetch(tasksUrl, { method: "POST", headers, body: JSON.stringify({ title }) })
       expect(response.status).toBe(201)
-      return response.json()
+      return (await response.json()) as Task
     }
   }
 }

@@ -24,7 +24,9 @@ export const freshSchema = async (prefix: string): Promise<FreshSchema> => {
   await onServer(`CREATE SCHEMA ${schema}`)
   const url = new URL(testDatabaseUrl!)
   url.searchParams.set("options", `-c search_path=${schema}`)
-  return { url: url.toString(), dispose: () => onServer(`DROP SCHEMA ${schema} CASCADE`) }
+  return { url: url.toString(), dispose: async () => {
+    await onServer(`DROP SCHEMA ${schema} CASCADE`)
+  } }
 }
 
 /** `body` runs when TEST_DATABASE_URL names a server; otherwise the suite is skipped, saying why. */

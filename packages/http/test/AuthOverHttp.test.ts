@@ -107,7 +107,8 @@ describe.each<BetterAuthAlgorithm>(["EdDSA", "RS256", "ES256"])("a real Better A
     expect((await create(userId, token, "from Better Auth")).status).toBe(201)
     const response = await listAs(server, token, userId)
     expect(response.status).toBe(200)
-    expect((await response.json()).map((task: { title: string }) => task.title)).toEqual(["from Better Auth"])
+    const tasks = (await response.json()) as ReadonlyArray<{ title: string }>
+    expect(tasks.map((task) => task.title)).toEqual(["from Better Auth"])
   })
 
   it("after Better Auth rotates its key, new tokens work without restarting the API", async () => {
