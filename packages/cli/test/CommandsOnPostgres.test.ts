@@ -1,10 +1,10 @@
+import { describeOnPostgres, freshSchema } from "@todo/testing"
 import { databaseSuite } from "./DatabaseSuite.js"
-import { freshSchema, onPostgres } from "./PostgresSchema.js"
 
 const NAME = "todo-admin on a PostgreSQL server"
 
-onPostgres(NAME, () =>
+describeOnPostgres(NAME, () =>
   databaseSuite(NAME, async () => {
     const schema = await freshSchema("cli")
-    return { env: { DATABASE_URL: schema.url }, dispose: schema.dispose }
+    return { env: { DATABASE_URL: schema.url }, dispose: schema.drop }
   }))

@@ -3,8 +3,8 @@
  * API accepts the CLI's tokens. Both built binaries run as subprocesses with one shared secret.
  */
 import { join } from "node:path"
+import { describeOnPostgres, freshSchema } from "@todo/testing"
 import { afterEach, describe, expect, it } from "vitest"
-import { freshSchema, onPostgres } from "./PostgresSchema.js"
 import { todoAdmin, type TodoAdmin } from "./TodoAdmin.js"
 import { startTodoApi, type TodoApi } from "./TodoApi.js"
 
@@ -71,21 +71,20 @@ describe("todo-admin and todo-api on one embedded database", () => {
   }, TIMEOUT)
 })
 
-onPostgres("todo-admin and todo-api on one PostgreSQL server", () =>
-  describe("todo-admin and todo-api on one PostgreSQL server", () => {
-    it("run at once, each seeing the other's tasks", async () => {
-      const schema = await freshSchema("cross_host")
-      disposers.push(schema.dispose)
-      const env = { BETTER_AUTH_SECRET: SECRET, DATABASE_URL: schema.url }
-      const cli = await todoAdmin(env)
-      disposers.push(cli.dispose)
-      const api = await startTodoApi(cli.dir, env)
-      disposers.push(api.stop)
-      const http = await apiClient(cli, api)
+describeOnPostgres("todo-admin and todo-api on one PostgreSQL server", () => {
+  it("run at once, each seeing the other's tasks", async () => {
+    const schema = await freshSchema("cross_host")
+    disposers.push(schema.drop)
+    const env = { BETTER_AUTH_SECRET: SECRET, DATABASE_URL: schema.url }
+    const cli = await todoAdmin(env)
+    disposers.push(cli.dispose)
+    const api = await startTodoApi(cli.dir, env)
+    disposers.push(api.stop)
+    const http = await apiClient(cli, api)
 
-      const fromCli = await cliAdds(cli, "added by the CLI")
-      expect(await http.list()).toEqual([fromCli])
-      const fromApi = await http.create("added over HTTP")
-      expect(await cliLists(cli)).toEqual([fromCli, fromApi])
-    }, TIMEOUT)
-  }))
+    const fromCli = await cliAdds(cli, "added by the CLI")
+    expect(await http.list()).toEqual([fromCli])
+    const fromApi = await http.create("added over HTTP")
+    expect(await cliLists(cli)).toEqual([fromCli, fromApi])
+  }, TIMEOUT)
+})

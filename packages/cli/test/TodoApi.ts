@@ -1,6 +1,6 @@
 /** The built `todo-api` binary as a subprocess, found by the URL it logs once it listens. */
 import { type ChildProcess, spawn } from "node:child_process"
-import { createServer } from "node:net"
+import { freePort } from "@todo/testing"
 import { resolve } from "node:path"
 import { cleanEnvironment } from "./TodoAdmin.js"
 
@@ -12,16 +12,6 @@ export interface TodoApi {
   /** Sends SIGTERM and resolves once the process has exited. */
   readonly stop: () => Promise<void>
 }
-
-// PORT must be 1-65535 (no 0 for "any"), so the port is picked here and the logged URL then read back.
-const freePort = () =>
-  new Promise<number>((done, fail) => {
-    const probe = createServer().once("error", fail)
-    probe.listen(0, "127.0.0.1", () => {
-      const address = probe.address()
-      probe.close(() => done(typeof address === "object" && address !== null ? address.port : 0))
-    })
-  })
 
 /** Resolves with the JSON log line whose message is "listening"; rejects if the process exits first. */
 const listeningLine = (child: ChildProcess, stderr: () => string) =>

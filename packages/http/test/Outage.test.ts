@@ -5,12 +5,10 @@
  */
 import { Database } from "@todo/postgres"
 import { ConfigProvider, Layer } from "effect"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { createFreshSchema, type FreshSchema } from "./support/FreshSchema.js"
-import { startRelay, type TcpRelay } from "./support/TcpRelay.js"
+import { describeOnPostgres, freshSchema, type FreshSchema, startRelay, type TcpRelay } from "@todo/testing"
+import { afterAll, beforeAll, expect, it } from "vitest"
 import { freshUser, startServer, type TestServer, tokenFor } from "./support/TestServer.js"
 
-const databaseUrl = process.env["TEST_DATABASE_URL"]
 /** A refused connection fails at once; a silent one waits out the adapter's 4.5 s operation timeout. */
 const BOUND_MS = { cut: 5_000, freeze: 5_000 } as const
 
@@ -29,7 +27,7 @@ const outageSuite = (base: string) => {
   let relay: TcpRelay
   let server: TestServer
   beforeAll(async () => {
-    schema = await createFreshSchema(base, "http_outage")
+    schema = await freshSchema("http_outage", base)
     const target = new URL(base)
     relay = await startRelay({ host: target.hostname, port: Number(target.port || 5432) })
     const viaRelay = new URL(schema.url)
@@ -149,9 +147,4 @@ const outageSuite = (base: string) => {
   }
 }
 
-if (databaseUrl) {
-  describe("the API while PostgreSQL goes away and comes back", () => outageSuite(databaseUrl))
-} else {
-  console.warn("SKIPPED the database outage tests: set TEST_DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/test) to run them")
-  describe.skip("the API while PostgreSQL goes away and comes back", () => {})
-}
+describeOnPostgres("the API while PostgreSQL goes away and comes back", outageSuite)

@@ -3,9 +3,9 @@ import { mkdtemp, rm } from "node:fs/promises"
 import { request } from "node:http"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { describeOnPostgres, freshSchema, type FreshSchema } from "@todo/testing"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type ApiProcess, startApi } from "./support/ApiProcess.js"
-import { createFreshSchema, type FreshSchema } from "./support/FreshSchema.js"
 import { freshUser, tokenFor } from "./support/TestServer.js"
 
 let dataRoot: string
@@ -135,17 +135,11 @@ describe("todo-api under SIGKILL", () => {
   crashSafety("PGlite", () => embedded("crash"))
 })
 
-const databaseUrl = process.env["TEST_DATABASE_URL"]
-if (databaseUrl) {
-  describe("todo-api under SIGKILL on PostgreSQL", () => {
-    let schema: FreshSchema
-    beforeAll(async () => {
-      schema = await createFreshSchema(databaseUrl, "http_crash")
-    })
-    afterAll(() => schema.drop())
-    crashSafety("PostgreSQL", async () => ({ DATABASE_URL: schema.url }))
+describeOnPostgres("todo-api under SIGKILL on PostgreSQL", () => {
+  let schema: FreshSchema
+  beforeAll(async () => {
+    schema = await freshSchema("http_crash")
   })
-} else {
-  console.warn("SKIPPED crash safety on PostgreSQL: set TEST_DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/test) to run it")
-  describe.skip("todo-api under SIGKILL on PostgreSQL", () => {})
-}
+  afterAll(() => schema.drop())
+  crashSafety("PostgreSQL", async () => ({ DATABASE_URL: schema.url }))
+})

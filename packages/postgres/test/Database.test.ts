@@ -3,9 +3,9 @@ import type { SqlClient } from "@effect/sql/SqlClient"
 import { NewTask, type TaskDraft, type TaskId, TaskRepository, Tasks, type UserId } from "@todo/core"
 import { Database, MIGRATIONS, migrationStatus } from "@todo/postgres"
 import { DateTime, Effect, Exit, Layer, Logger, LogLevel, Schema } from "effect"
-import { createServer, connect, type Server, type Socket } from "node:net"
 import { join } from "node:path"
-import { describeOnPostgres, embeddedDatabase, freshSchemaUrl, temporaryDirectory, testDatabaseUrl, withConfig } from "./TestDatabases.js"
+import { describeOnPostgres, startRelay, testDatabaseUrl } from "@todo/testing"
+import { embeddedDatabase, freshSchemaUrl, temporaryDirectory, withConfig } from "./TestDatabases.js"
 
 const user = "database-test-user" as UserId
 const newTask = Schema.decodeUnknownSync(NewTask)
@@ -123,63 +123,27 @@ describe("Database.connectionLayer", () => {
     }), { timeout: 15_000 })
 })
 
-/**
- * A TCP relay in front of the server, to cut every connection and refuse new ones, or to
- * freeze (hold every connection, answer nothing, as a lost network does), then come back.
- */
-const relayTo = (target: URL) => {
-  const sockets = new Set<Socket>()
-  let server: Server | undefined
-  let frozen = false
-  const track = (socket: Socket) => {
-    sockets.add(socket)
-    socket.on("close", () => sockets.delete(socket))
-    socket.on("error", () => socket.destroy())
-  }
-  const open = (port: number) =>
-    Effect.async<number>((resume) => {
-      frozen = false
-      server = createServer((client) => {
-        track(client)
-        if (frozen) return
-        const upstream = connect(Number(target.port || 5432), target.hostname)
-        track(upstream)
-        for (const [from, to] of [[client, upstream], [upstream, client]] as const) {
-          from.on("data", (chunk) => frozen || to.write(chunk))
-          from.on("close", () => to.destroy())
-        }
-      })
-      server.listen(port, "127.0.0.1", () => {
-        const address = server!.address()
-        resume(Effect.succeed(typeof address === "object" && address !== null ? address.port : port))
-      })
-    })
-  const freeze = Effect.sync(() => {
-    frozen = true
-  })
-  const cut = Effect.async<void>((resume) => {
-    for (const socket of sockets) socket.destroy()
-    server!.close(() => resume(Effect.void))
-  })
-  return { open, freeze, cut }
-}
-
 /** A fresh schema reached through a relay, which is open (on a port of its own) when this returns. */
 const relayedSchema = Effect.gen(function*() {
   const target = new URL(yield* freshSchemaUrl)
-  const relay = relayTo(new URL(testDatabaseUrl!))
-  const port = yield* relay.open(0)
+  const server = new URL(testDatabaseUrl!)
+  const tcp = yield* Effect.promise(() => startRelay({ host: server.hostname, port: Number(server.port || 5432) }))
+  const relay = {
+    cut: Effect.promise(() => tcp.cut()),
+    freeze: Effect.sync(() => tcp.freeze()),
+    open: Effect.promise(() => tcp.open())
+  }
   yield* Effect.addFinalizer(() => relay.cut)
   const viaRelay = new URL(target)
   viaRelay.hostname = "127.0.0.1"
-  viaRelay.port = String(port)
-  return { relay, port, url: viaRelay.toString() }
+  viaRelay.port = String(tcp.port)
+  return { relay, url: viaRelay.toString() }
 })
 
 describeOnPostgres("Database.layer on a PostgreSQL server", () => {
   it.live("a lost database is RepositoryUnavailable within seconds, and the pool recovers when it is back", () =>
     Effect.gen(function*() {
-      const { port, relay, url } = yield* relayedSchema
+      const { relay, url } = yield* relayedSchema
       const context = yield* Layer.build(Database.layer.pipe(Layer.provide(withConfig({ DATABASE_URL: url }))))
       const repository = yield* Effect.provide(TaskRepository, context)
       yield* repository.ping
@@ -191,7 +155,7 @@ describeOnPostgres("Database.layer on a PostgreSQL server", () => {
       expect(Date.now() - started).toBeLessThan(5_000)
       expect((yield* Effect.flip(repository.findById(user, 1 as TaskId)))._tag).toBe("RepositoryUnavailable")
 
-      yield* relay.open(port)
+      yield* relay.open
       yield* repository.ping
       expect(yield* repository.removeAllOf(user)).toBe(0)
     }).pipe(Effect.scoped), { timeout: 30_000 })
@@ -218,12 +182,12 @@ describeOnPostgres("Database.layer on a PostgreSQL server", () => {
 
   it.live("a server that comes up while the layer starts is waited for", () =>
     Effect.gen(function*() {
-      const { port, relay, url } = yield* relayedSchema
+      const { relay, url } = yield* relayedSchema
       yield* relay.cut
       const { exit, warnings } = yield* warningsOf(
         Effect.all([
           built({ DATABASE_URL: url }),
-          Effect.sleep("1 second").pipe(Effect.andThen(relay.open(port)))
+          Effect.sleep("1 second").pipe(Effect.andThen(relay.open))
         ], { concurrency: 2 })
       )
       expect(Exit.isSuccess(exit)).toBe(true)

@@ -3,7 +3,8 @@ import { SqlClient } from "@effect/sql/SqlClient"
 import { type SortKey, type SortOrder, type TaskDraft, type TaskListQuery, TaskRepository, type UserId } from "@todo/core"
 import { Database, PgTaskRepository } from "@todo/postgres"
 import { DateTime, Effect, Layer } from "effect"
-import { describeOnPostgres, freshSchemaUrl, withConfig } from "./TestDatabases.js"
+import { describeOnPostgres } from "@todo/testing"
+import { freshSchemaUrl, withConfig } from "./TestDatabases.js"
 
 const USERS = 50
 const TASKS_PER_USER = 400

@@ -1,7 +1,7 @@
-import { taskRepositoryContract } from "@todo/testing"
+import { describeOnPostgres, taskRepositoryContract } from "@todo/testing"
 import { Database } from "@todo/postgres"
 import { Effect, Layer } from "effect"
-import { describeOnPostgres, embeddedDatabase, freshSchemaUrl, withConfig } from "./TestDatabases.js"
+import { embeddedDatabase, freshSchemaUrl, withConfig } from "./TestDatabases.js"
 
 taskRepositoryContract("PostgreSQL adapter on embedded PGlite", embeddedDatabase)
 

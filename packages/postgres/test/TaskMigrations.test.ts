@@ -3,7 +3,8 @@ import { SqlClient } from "@effect/sql/SqlClient"
 import { TaskRepository } from "@todo/core"
 import { Database, migrate, MIGRATIONS, migrationStatus, PgliteClient, PgTaskRepository } from "@todo/postgres"
 import { Effect, Layer, Redacted } from "effect"
-import { describeOnPostgres, freshSchemaUrl, temporaryDirectory } from "./TestDatabases.js"
+import { describeOnPostgres } from "@todo/testing"
+import { freshSchemaUrl, temporaryDirectory } from "./TestDatabases.js"
 
 const ALL = Object.keys(MIGRATIONS)
 

@@ -1,3 +1,6 @@
 export * as InMemoryTaskRepository from "./InMemoryTaskRepository.js"
 export { taskRepositoryContract } from "./TaskRepositoryContract.js"
 export * as Tokens from "./Tokens.js"
+export { freePort } from "./FreePort.js"
+export { describeOnPostgres, freshSchema, type FreshSchema, testDatabaseUrl } from "./PostgresTestServer.js"
+export { startRelay, type TcpRelay } from "./TcpRelay.js"

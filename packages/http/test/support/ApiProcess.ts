@@ -1,7 +1,7 @@
 /** The built `todo-api` binary as a child process, with its stdout kept line by line. */
 import { type ChildProcess, spawn } from "node:child_process"
-import { createServer } from "node:net"
 import { fileURLToPath } from "node:url"
+import { freePort } from "@todo/testing"
 import { SECRET } from "./TestServer.js"
 
 const MAIN = fileURLToPath(new URL("../../dist/main.js", import.meta.url))
@@ -14,17 +14,6 @@ export interface ApiProcess {
   readonly stderr: () => string
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
 }
-
-export const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const probe = createServer()
-    probe.on("error", reject)
-    probe.listen(0, "127.0.0.1", () => {
-      const address = probe.address()
-      const port = typeof address === "object" && address !== null ? address.port : 0
-      probe.close(() => resolve(port))
-    })
-  })
 
 /** Starts the binary on a free port and waits until it listens; `env` adds to a clean environment. */
 export const startApi = async (env: Record<string, string>, readyWithinMs = 60_000): Promise<ApiProcess> => {
