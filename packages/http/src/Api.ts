@@ -36,9 +36,12 @@ export const ListQuery = Schema.Struct({
 
 export const CompletedBody = Schema.Struct({ completed: Schema.Boolean }).annotations({ identifier: "Completed" })
 
-const CreateHeaders = Schema.Struct({
+export const CreateHeaders = Schema.Struct({
   "idempotency-key": Schema.optional(
-    Schema.String.pipe(Schema.minLength(1), Schema.maxLength(MAX_IDEMPOTENCY_KEY_LENGTH))
+    Schema.String.pipe(
+      Schema.minLength(1, { message: () => "must not be empty" }),
+      Schema.maxLength(MAX_IDEMPOTENCY_KEY_LENGTH, { message: () => `must be at most ${MAX_IDEMPOTENCY_KEY_LENGTH} characters` })
+    )
   ).annotations({
     description: "Make retries safe: a POST repeating a key this user already sent is answered 201 with the task the first one created (its body is not compared), and nothing new is stored"
   })
@@ -199,6 +202,7 @@ const withoutFrameworkDecodeError = (spec: Record<string, any>): Record<string, 
   return spec
 }
 
+/** The whole API as documented. */
 export class Api extends HttpApi.make("todo-api")
   .add(UserTasks)
   .add(OwnTasks)
@@ -210,3 +214,6 @@ export class Api extends HttpApi.make("todo-api")
     transform: withoutFrameworkDecodeError
   }))
 {}
+
+/** What HttpApi serves itself: the task routes are answered by `TaskRoutes`, ahead of it. */
+export class OperationsApi extends HttpApi.make("todo-api").add(Operations) {}

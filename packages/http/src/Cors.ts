@@ -10,11 +10,20 @@ const REQUEST_HEADERS = ["authorization", "content-type", "if-match", "idempoten
 const RESPONSE_HEADERS = ["etag", "location", "link", "retry-after", "x-request-id", "www-authenticate"]
 const PREFLIGHT_CACHE_SECONDS = 600
 
-export const cors = (origins: ReadonlyArray<string>): <E, R>(app: HttpApp.Default<E, R>) => HttpApp.Default<E, R> => {
-  if (origins.length === 0) return (app) => app
+export interface CorsPolicy {
+  /** For the routes HttpApi serves, preflight requests included. */
+  readonly middleware: <E, R>(app: HttpApp.Default<E, R>) => HttpApp.Default<E, R>
+  /** The headers the middleware puts on an actual (not preflight) response, for the task routes. */
+  readonly responseHeaders: (origin: string | undefined) => Readonly<Record<string, string>>
+}
+
+const none: CorsPolicy = { middleware: (app) => app, responseHeaders: () => ({}) }
+
+export const policy = (origins: ReadonlyArray<string>): CorsPolicy => {
+  if (origins.length === 0) return none
   const anyOrigin = origins.includes("*")
   const allowed = new Set(origins)
-  return HttpMiddleware.cors({
+  const middleware = HttpMiddleware.cors({
     allowedOrigins: anyOrigin ? [] : (origin) => allowed.has(origin),
     allowedMethods: ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"],
     allowedHeaders: REQUEST_HEADERS,
@@ -22,4 +31,15 @@ export const cors = (origins: ReadonlyArray<string>): <E, R>(app: HttpApp.Defaul
     credentials: !anyOrigin,
     maxAge: PREFLIGHT_CACHE_SECONDS
   })
+  const always: Record<string, string> = anyOrigin
+    ? { "access-control-allow-origin": "*" }
+    : { "access-control-allow-credentials": "true" }
+  always["access-control-expose-headers"] = RESPONSE_HEADERS.join(",")
+  return {
+    middleware,
+    responseHeaders: (origin) =>
+      origin !== undefined && !anyOrigin && allowed.has(origin)
+        ? { "access-control-allow-origin": origin, vary: "Origin", ...always }
+        : always
+  }
 }

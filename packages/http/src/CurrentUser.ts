@@ -1,4 +1,4 @@
-/** The user a request acts for: the verified token's subject, provided by `Authentication`. */
+/** The user a request acts for: the verified token's subject, as `Authentication` declares it. */
 import type { UserId } from "@todo/core"
 import { Context } from "effect"
 

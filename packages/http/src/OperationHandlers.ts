@@ -4,10 +4,10 @@ import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as OpenApi from "@effect/platform/OpenApi"
 import { TaskRepository } from "@todo/core"
 import { Effect } from "effect"
-import { Api } from "./Api.js"
+import { Api, OperationsApi } from "./Api.js"
 import { docsPage } from "./ApiDocs.js"
 
-export const OperationsLive = HttpApiBuilder.group(Api, "operations", (handlers) =>
+export const OperationsLive = HttpApiBuilder.group(OperationsApi, "operations", (handlers) =>
   Effect.gen(function*() {
     const repository = yield* TaskRepository
     const docs = yield* docsPage

@@ -14,6 +14,7 @@ import {
 } from "@todo/core"
 import { ParseResult, Schema } from "effect"
 import { InvalidToken } from "./JwtVerifier.js"
+import * as Reply from "./Reply.js"
 import {
   MalformedJson,
   PayloadTooLarge,
@@ -156,6 +157,9 @@ export const toResponse = (problem: Problem): HttpServerResponse.HttpServerRespo
     contentType: "application/problem+json",
     ...(problem.headers === undefined ? {} : { headers: problem.headers })
   })
+
+export const toReply = (problem: Problem): Reply.Reply =>
+  Reply.json(problem.document, { status: problem.document.status, headers: problem.headers }, "application/problem+json")
 
 /**
  * An error as the Api declares it: typed as the error itself, documented and encoded as the

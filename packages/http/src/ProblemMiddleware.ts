@@ -1,13 +1,14 @@
 /**
- * Every failure becomes a problem+json response here, the framework's own included: decoding
- * errors (422), unknown routes (404), wrong methods (405 with `Allow`), and defects (500, logged,
- * with nothing but the request id in the body).
+ * Every failure of the routes HttpApi serves becomes a problem+json response here, the
+ * framework's own included: decoding errors (422), unknown routes (404), wrong methods (405
+ * with `Allow`), and defects (500, logged, with nothing but the request id in the body).
  */
 import * as HttpApiError from "@effect/platform/HttpApiError"
 import type * as HttpApp from "@effect/platform/HttpApp"
 import * as HttpServerError from "@effect/platform/HttpServerError"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import { Cause, Effect, Option } from "effect"
+import { problemOf } from "./Failures.js"
 import * as Problem from "./Problem.js"
 import { RequestId } from "./RequestId.js"
 
@@ -26,29 +27,16 @@ const routeNotFound = (allowedMethods: (path: string) => ReadonlyArray<string>) 
       : Problem.make(405, `This path answers ${allow.join(", ")} only.`, { headers: { allow: allow.join(", ") } })
   })
 
-const defect = (cause: Cause.Cause<unknown>) =>
-  Effect.flatMap(RequestId, (requestId) =>
-    Effect.as(
-      Effect.logError("unexpected failure", cause),
-      Problem.make(500, `Something went wrong on our side. Quote request id ${requestId} when reporting it.`)
-    ))
-
-const problemOf = (allowedMethods: (path: string) => ReadonlyArray<string>) =>
+const problemFor = (allowedMethods: (path: string) => ReadonlyArray<string>) =>
 (cause: Cause.Cause<unknown>): Effect.Effect<Problem.Problem, never, Needs> => {
   const failure = Option.getOrUndefined(Cause.failureOption(cause))
-  if (Problem.isKnownError(failure)) {
-    const problem = Problem.fromError(failure)
-    return failure._tag === "RepositoryUnavailable"
-      ? Effect.as(Effect.logWarning("the task store is unavailable", failure.reason), problem)
-      : Effect.succeed(problem)
-  }
   if (failure instanceof HttpApiError.HttpApiDecodeError) return Effect.succeed(fromDecodeError(failure))
   if (HttpServerError.isServerError(failure) && failure._tag === "RouteNotFound") return routeNotFound(allowedMethods)
-  return defect(cause)
+  return Effect.flatMap(RequestId, (requestId) => problemOf(cause, requestId))
 }
 
 export const problemResponses = (allowedMethods: (path: string) => ReadonlyArray<string>) => {
-  const toProblem = problemOf(allowedMethods)
+  const toProblem = problemFor(allowedMethods)
   return <E, R>(app: HttpApp.Default<E, R>): HttpApp.Default<never, R | Needs> =>
     Effect.catchAllCause(app, (cause) =>
       // An interrupted request has no one left to answer.

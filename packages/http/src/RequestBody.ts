@@ -3,11 +3,9 @@
  * syntax (400), then the schema (422). Bodies are read straight from Node, because the
  * platform's own size limit destroys the socket, so the client would never see its 413.
  */
-import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
-import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
 import { validate, ValidationFailed } from "@todo/core"
 import { Effect, Option, type Schema } from "effect"
-import type { IncomingMessage } from "node:http"
+import type { IncomingHttpHeaders, IncomingMessage } from "node:http"
 import { MalformedJson, PayloadTooLarge, UnsupportedMediaType } from "./RequestErrors.js"
 
 export const MAX_BODY_BYTES = 64 * 1024
@@ -18,7 +16,7 @@ type BodyError = MalformedJson | PayloadTooLarge | UnsupportedMediaType | Valida
 
 const tooLarge = new PayloadTooLarge({ limit: MAX_BODY_BYTES })
 
-const mayHaveBody = (headers: HttpServerRequest.HttpServerRequest["headers"]): boolean => {
+const mayHaveBody = (headers: IncomingHttpHeaders): boolean => {
   const length = headers["content-length"]
   return length === undefined ? headers["transfer-encoding"] !== undefined : length.trim() !== "0"
 }
@@ -55,11 +53,11 @@ const readText = (incoming: IncomingMessage) =>
   })
 
 /** The parsed body, or none when the request has no body (or only whitespace). */
-export const readJson = (request: HttpServerRequest.HttpServerRequest): Effect.Effect<Option.Option<unknown>, BodyError> => {
-  const headers = request.headers
+export const readJson = (incoming: IncomingMessage): Effect.Effect<Option.Option<unknown>, BodyError> => {
+  const headers = incoming.headers
   if (!mayHaveBody(headers)) return Effect.succeed(Option.none())
   if (Number(headers["content-length"]) > MAX_BODY_BYTES) return Effect.fail(tooLarge)
-  return readText(NodeHttpServerRequest.toIncomingMessage(request)).pipe(
+  return readText(incoming).pipe(
     Effect.flatMap((text): Effect.Effect<Option.Option<unknown>, BodyError> => {
       if (text.trim() === "") return Effect.succeed(Option.none())
       if (!JSON_MEDIA_TYPE.test(headers["content-type"] ?? "")) return Effect.fail(new UnsupportedMediaType())
@@ -79,8 +77,8 @@ const missingBody = new MalformedJson({ detail: "The request needs a JSON body."
 /** A body that must be there and must satisfy `schema`. */
 export const requiredBody = <A, I>(schema: Schema.Schema<A, I>) => {
   const check = validate(schema)
-  return (request: HttpServerRequest.HttpServerRequest): Effect.Effect<A, BodyError> =>
-    Effect.flatMap(readJson(request), Option.match({
+  return (incoming: IncomingMessage): Effect.Effect<A, BodyError> =>
+    Effect.flatMap(readJson(incoming), Option.match({
       onNone: (): Effect.Effect<A, BodyError> => Effect.fail(missingBody),
       onSome: check
     }))
@@ -89,8 +87,8 @@ export const requiredBody = <A, I>(schema: Schema.Schema<A, I>) => {
 /** A body that may be left out; when sent, it must satisfy `schema`. */
 export const optionalBody = <A, I>(schema: Schema.Schema<A, I>) => {
   const check = validate(schema)
-  return (request: HttpServerRequest.HttpServerRequest): Effect.Effect<Option.Option<A>, BodyError> =>
-    Effect.flatMap(readJson(request), Option.match({
+  return (incoming: IncomingMessage): Effect.Effect<Option.Option<A>, BodyError> =>
+    Effect.flatMap(readJson(incoming), Option.match({
       onNone: (): Effect.Effect<Option.Option<A>, BodyError> => Effect.succeed(Option.none()),
       onSome: (json) => Effect.map(check(json), Option.some)
     }))

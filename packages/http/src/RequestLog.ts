@@ -5,36 +5,48 @@
  */
 import type * as HttpApp from "@effect/platform/HttpApp"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
-import { Context, Effect } from "effect"
+import { Effect } from "effect"
 import { writeLine } from "./JsonLogger.js"
 import { RequestId } from "./RequestId.js"
 
-/** Filled in while the request is handled: authentication names the user here. */
-export class RequestLogEntry extends Context.Tag("@todo/http/RequestLogEntry")<RequestLogEntry, { userId: string | undefined }>() {}
-
 /** The status a request gets when its client goes away before the answer (nginx's convention). */
-const CLIENT_CLOSED = 499
+export const CLIENT_CLOSED = 499
 
+export interface RequestFacts {
+  readonly requestId: string
+  readonly method: string
+  readonly route: string | undefined
+  /** `performance.now()` when the request arrived. */
+  readonly started: number
+  readonly userId: string | undefined
+}
+
+export const writeRequestLine = (facts: RequestFacts, status: number): void =>
+  writeLine({
+    time: new Date().toISOString(),
+    level: "info",
+    message: "request",
+    request_id: facts.requestId,
+    method: facts.method,
+    route: facts.route ?? null,
+    status,
+    duration_ms: Math.round((performance.now() - facts.started) * 10) / 10,
+    user_id: facts.userId ?? null
+  })
+
+/** The log of the routes HttpApi serves, which need no token. */
 export const requestLog = (routeOf: (path: string) => string | undefined) =>
-<E, R>(app: HttpApp.Default<E, R>): HttpApp.Default<E, Exclude<R, RequestLogEntry> | RequestId> =>
+<E, R>(app: HttpApp.Default<E, R>): HttpApp.Default<E, R | RequestId> =>
   Effect.flatMap(Effect.all([HttpServerRequest.HttpServerRequest, RequestId]), ([request, requestId]) => {
-    const started = performance.now()
-    const entry: { userId: string | undefined } = { userId: undefined }
-    const write = (status: number) => () =>
-      writeLine({
-        time: new Date().toISOString(),
-        level: "info",
-        message: "request",
-        request_id: requestId,
-        method: request.method,
-        route: routeOf(request.url.split("?", 1)[0]!) ?? null,
-        status,
-        duration_ms: Math.round((performance.now() - started) * 10) / 10,
-        user_id: entry.userId ?? null
-      })
+    const facts: RequestFacts = {
+      requestId,
+      method: request.method,
+      route: routeOf(request.url.split("?", 1)[0]!),
+      started: performance.now(),
+      userId: undefined
+    }
     return app.pipe(
-      Effect.tap((response) => Effect.sync(write(response.status))),
-      Effect.onInterrupt(() => Effect.sync(write(CLIENT_CLOSED))),
-      Effect.provideService(RequestLogEntry, entry)
+      Effect.tap((response) => Effect.sync(() => writeRequestLine(facts, response.status))),
+      Effect.onInterrupt(() => Effect.sync(() => writeRequestLine(facts, CLIENT_CLOSED)))
     )
-  }) as HttpApp.Default<E, Exclude<R, RequestLogEntry> | RequestId>
+  })

@@ -1,26 +1,25 @@
 /**
- * The HTTP server: the Api's handlers, authentication, and the middleware every response goes
- * through (request id, access log, CORS, problem details). It needs a `TaskRepository` and a
- * `JwtVerifier`.
+ * The HTTP server: the task routes, the Api's operational handlers, and the middleware their
+ * responses go through (request id, access log, CORS, problem details). It needs a
+ * `TaskRepository` and a `JwtVerifier`.
  */
 import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
 import * as HttpMiddleware from "@effect/platform/HttpMiddleware"
-import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { Tasks } from "@todo/core"
 import { Effect, flow, Layer } from "effect"
 import { createServer } from "node:http"
-import { Api } from "./Api.js"
-import * as Authentication from "./Authentication.js"
+import { Api, OperationsApi } from "./Api.js"
 import { answerClientErrors } from "./ClientErrors.js"
-import { cors } from "./Cors.js"
+import * as Cors from "./Cors.js"
 import { drainOnClose } from "./GracefulShutdown.js"
+import * as Listener from "./Listener.js"
 import { OperationsLive } from "./OperationHandlers.js"
 import { problemResponses } from "./ProblemMiddleware.js"
 import { UserRateLimit } from "./RateLimit.js"
 import { withRequestId } from "./RequestId.js"
 import { requestLog } from "./RequestLog.js"
 import { routeTable } from "./RouteTable.js"
-import { OwnTasksLive, UserTasksLive } from "./TaskHandlers.js"
+import * as TaskRoutes from "./TaskRoutes.js"
 import { rejectLongUris } from "./UriLength.js"
 
 export interface ServerOptions {
@@ -44,18 +43,14 @@ const TIMEOUT_CHECK_INTERVAL_MS = 1_000
 
 const routes = routeTable(Api)
 
-const ApiLive = HttpApiBuilder.api(Api).pipe(
-  Layer.provide([UserTasksLive, OwnTasksLive, OperationsLive]),
-  Layer.provide(Authentication.layer),
-  Layer.provide(Tasks.layer)
-)
+const ApiLive = HttpApiBuilder.api(OperationsApi).pipe(Layer.provide(OperationsLive))
 
 // One middleware, so the order is certain: the request id outermost, problems innermost.
-const middleware = (options: ServerOptions) =>
+const middleware = (options: ServerOptions, cors: Cors.CorsPolicy) =>
   HttpApiBuilder.middleware(flow(
     problemResponses(routes.allowedMethods),
     rejectLongUris,
-    cors(options.corsOrigins),
+    cors.middleware,
     options.accessLog ? requestLog(routes.routeOf) : (app) => app,
     withRequestId
   ))
@@ -75,14 +70,19 @@ const nodeServer = (options: ServerOptions) => {
 export const layer = (options: ServerOptions) =>
   Layer.unwrapEffect(Effect.sync(() => {
     const server = nodeServer(options)
-    // No tracer exports spans here, and building them per request was a measured share of the CPU.
+    const cors = Cors.policy(options.corsOrigins)
+    const taskRoutes = TaskRoutes.make({ routes, cors, accessLog: options.accessLog })
+    const listener = Listener.layer(server, { port: options.port, host: options.host }, taskRoutes).pipe(
+      Layer.provide(Tasks.layer),
+      Layer.provide(UserRateLimit.layer(options.rateLimit))
+    )
     const served = HttpApiBuilder.serve().pipe(
       HttpMiddleware.withTracerDisabledWhen(() => true),
-      Layer.provide(Layer.setTracerEnabled(false)),
-      Layer.provide(middleware(options)),
+      Layer.provide(middleware(options, cors)),
       Layer.provide(ApiLive),
-      Layer.provide(UserRateLimit.layer(options.rateLimit)),
-      Layer.provideMerge(NodeHttpServer.layer(() => server, { port: options.port, host: options.host }))
+      Layer.provideMerge(listener),
+      // No tracer exports spans here, and building them per request was a measured share of the CPU.
+      Layer.provide(Layer.setTracerEnabled(false))
     )
     // Acquired after the server is serving, so released first: the drain runs before anything closes.
     const drain = Layer.scopedDiscard(drainOnClose(server, options.shutdownTimeoutSeconds * 1000))

@@ -4,10 +4,9 @@ import { DateTime, Schema } from "effect"
 import { describe, expect, it } from "vitest"
 import * as TaskResponses from "../src/TaskResponses.js"
 
-const bodyOf = (response: ReturnType<typeof TaskResponses.one>): unknown => {
-  if (response.body._tag !== "Raw" || typeof response.body.body !== "string") throw new Error("not a JSON text body")
-  expect(response.body.contentLength).toBe(Buffer.byteLength(response.body.body))
-  return JSON.parse(response.body.body)
+const bodyOf = (reply: ReturnType<typeof TaskResponses.one>): unknown => {
+  expect(reply.body?.contentType).toBe("application/json")
+  return JSON.parse(reply.body!.text)
 }
 
 const task = (overrides: Partial<Task>): Task => ({

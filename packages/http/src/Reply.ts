@@ -1,0 +1,30 @@
+/** An answer of the task routes, as it is written to Node: a status, headers and maybe a JSON text. */
+import type { ServerResponse } from "node:http"
+
+export interface Reply {
+  readonly status: number
+  readonly headers?: Readonly<Record<string, string>> | undefined
+  readonly body?: { readonly contentType: string; readonly text: string } | undefined
+}
+
+export const json = (
+  body: unknown,
+  options: { readonly status?: number; readonly headers?: Readonly<Record<string, string>> | undefined } = {},
+  contentType = "application/json"
+): Reply => ({ status: options.status ?? 200, headers: options.headers, body: { contentType, text: JSON.stringify(body) } })
+
+export const noContent: Reply = { status: 204 }
+
+/** Writes `reply` in one go; `common` headers (request id, CORS) come first, the reply's own win. */
+export const write = (response: ServerResponse, reply: Reply, common: Readonly<Record<string, string>>): void => {
+  const headers: Record<string, string | number> = { ...common, ...reply.headers }
+  if (reply.body === undefined) {
+    response.writeHead(reply.status, headers)
+    response.end()
+    return
+  }
+  headers["content-type"] = reply.body.contentType
+  headers["content-length"] = Buffer.byteLength(reply.body.text)
+  response.writeHead(reply.status, headers)
+  response.end(reply.body.text)
+}

@@ -1,0 +1,123 @@
+/**
+ * What each task endpoint does, through the core use-cases: the request's parts in, a `Reply`
+ * out. The same operations serve `/api/{user_id}/tasks` and `/api/tasks`; the owner is settled
+ * before they run.
+ */
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import {
+  NewTask,
+  TaskId,
+  TaskNotFound,
+  TaskPatch,
+  Tasks,
+  validate,
+  versionOf,
+  VersionMismatch,
+  type TaskListParams,
+  type UserId
+} from "@todo/core"
+import { Effect, Option, Schema } from "effect"
+import type { IncomingMessage } from "node:http"
+import { CompletedBody, CreateHeaders, ListQuery } from "./Api.js"
+import { parseIfMatch } from "./IfMatch.js"
+import type { KnownError } from "./Problem.js"
+import * as Reply from "./Reply.js"
+import { optionalBody, requiredBody } from "./RequestBody.js"
+import * as TaskResponses from "./TaskResponses.js"
+
+export interface TaskRequest {
+  readonly owner: UserId
+  /** The `{id}` path parameter, as sent. */
+  readonly id: string | undefined
+  readonly incoming: IncomingMessage
+  /** The request target, query included. */
+  readonly url: string
+}
+
+export type Operation = (request: TaskRequest) => Effect.Effect<Reply.Reply, KnownError>
+
+const CANONICAL_ID = /^[1-9][0-9]{0,9}$/
+const isTaskId = Schema.is(TaskId)
+
+/** Anything but a positive 32-bit integer in canonical form names no task. */
+const taskIdOf = (text: string | undefined): Effect.Effect<TaskId, TaskNotFound> => {
+  const id = text !== undefined && CANONICAL_ID.test(text) ? Number(text) : Number.NaN
+  return isTaskId(id) ? Effect.succeed(id) : Effect.fail(new TaskNotFound({ id }))
+}
+
+const decodeQuery = validate(ListQuery)
+
+/** The query string as the platform's router hands it over: repeated parameters become arrays. */
+const queryOf = (url: string) =>
+  decodeQuery(url.includes("?") ? HttpServerRequest.searchParamsFromURL(new URL(url, "http://localhost")) : {})
+
+const listParams = ({ status, status_filter, ...rest }: typeof ListQuery.Type): TaskListParams => ({
+  ...rest,
+  status: status ?? status_filter ?? "all"
+})
+
+const decodeCreateHeaders = validate(CreateHeaders)
+const newTaskBody = requiredBody(NewTask)
+const patchBody = requiredBody(TaskPatch)
+const completedBody = optionalBody(CompletedBody)
+
+const pathOf = (url: string): string => url.split("?", 1)[0]!
+
+export const make = Effect.gen(function*() {
+  const tasks = yield* Tasks
+
+  const list: Operation = ({ owner, url }) =>
+    queryOf(url).pipe(
+      Effect.flatMap((query) => tasks.list(owner, listParams(query))),
+      Effect.map((page) => TaskResponses.page(page.tasks, page.next_cursor, url))
+    )
+
+  const create: Operation = ({ incoming, owner, url }) =>
+    Effect.gen(function*() {
+      const headers = yield* decodeCreateHeaders({ "idempotency-key": incoming.headers["idempotency-key"] })
+      const input = yield* newTaskBody(incoming)
+      const task = yield* tasks.create(owner, input, { idempotencyKey: headers["idempotency-key"] })
+      return TaskResponses.created(task, pathOf(url))
+    })
+
+  const get: Operation = ({ id, owner }) =>
+    taskIdOf(id).pipe(
+      Effect.flatMap((taskId) => tasks.get(owner, taskId)),
+      Effect.map((task) => TaskResponses.one(task))
+    )
+
+  const update: Operation = ({ id, incoming, owner }) =>
+    Effect.gen(function*() {
+      const taskId = yield* taskIdOf(id)
+      const patch = yield* patchBody(incoming)
+      const ifMatch = parseIfMatch(incoming.headers["if-match"])
+      if (ifMatch === undefined || ifMatch._tag === "Any") return yield* tasks.update(owner, taskId, patch)
+      const [only, ...more] = ifMatch.versions
+      if (only !== undefined && more.length === 0) {
+        return yield* tasks.update(owner, taskId, patch, { expectedVersion: only })
+      }
+      // Several tags: the one naming the current version still guards the write against a race.
+      const current = versionOf(yield* tasks.get(owner, taskId))
+      if (!ifMatch.versions.includes(current)) return yield* new VersionMismatch({ id: taskId })
+      return yield* tasks.update(owner, taskId, patch, { expectedVersion: current })
+    }).pipe(Effect.map((task) => TaskResponses.one(task)))
+
+  const remove: Operation = ({ id, owner }) =>
+    taskIdOf(id).pipe(
+      Effect.flatMap((taskId) => tasks.remove(owner, taskId)),
+      Effect.as(Reply.noContent)
+    )
+
+  const complete: Operation = ({ id, incoming, owner }) =>
+    Effect.gen(function*() {
+      const taskId = yield* taskIdOf(id)
+      const body = yield* completedBody(incoming)
+      return yield* Option.match(body, {
+        onNone: () => tasks.toggleCompleted(owner, taskId),
+        onSome: ({ completed }) => tasks.setCompleted(owner, taskId, completed)
+      })
+    }).pipe(Effect.map((task) => TaskResponses.one(task)))
+
+  // Keyed by the endpoint names of `Api`'s task groups.
+  return { list, create, get, update, patch: update, remove, complete } satisfies Record<string, Operation>
+})

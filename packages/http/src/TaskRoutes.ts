@@ -1,0 +1,108 @@
+/**
+ * The task routes, answered straight from Node's `request` event: one fiber per request runs
+ * its operation, and the reply is written to the socket as it is. `Api` declares these routes
+ * (the OpenAPI document, the 405 table, the route templates matched here) and HttpApi serves
+ * every other path: its router, decoders and middleware cost more CPU per request than the
+ * use-case and the database together (README, Performance), and these routes are the traffic.
+ */
+import type { UserId } from "@todo/core"
+import { Cause, Effect, Exit, FiberId, Runtime } from "effect"
+import type { IncomingMessage, ServerResponse } from "node:http"
+import { OwnTasks, UserTasks } from "./Api.js"
+import { bearerToken } from "./Authentication.js"
+import type { CorsPolicy } from "./Cors.js"
+import { problemOf } from "./Failures.js"
+import { InvalidToken, JwtVerifier } from "./JwtVerifier.js"
+import * as Problem from "./Problem.js"
+import { UserRateLimit } from "./RateLimit.js"
+import * as Reply from "./Reply.js"
+import { RateLimited, UserMismatch } from "./RequestErrors.js"
+import { requestIdOf } from "./RequestId.js"
+import { CLIENT_CLOSED, type RequestFacts, writeRequestLine } from "./RequestLog.js"
+import type { Match, RouteTable } from "./RouteTable.js"
+import * as TaskOperations from "./TaskOperations.js"
+import { MAX_URI_BYTES } from "./UriLength.js"
+
+export interface TaskRoutesOptions {
+  /** `Api`'s routes. */
+  readonly routes: RouteTable
+  readonly cors: CorsPolicy
+  readonly accessLog: boolean
+}
+
+/** Answers `incoming` if it is for a task route, and says whether it was. */
+export type TaskRoutes = (incoming: IncomingMessage, response: ServerResponse) => boolean
+
+const TASK_GROUPS: ReadonlySet<string> = new Set([UserTasks.identifier, OwnTasks.identifier])
+
+/** Node joins a repeated header with commas, except the ones it does not know, which stay a list. */
+const headerText = (value: string | Array<string> | undefined): string | undefined =>
+  Array.isArray(value) ? value.join(", ") : value
+
+const noToken = new InvalidToken({ reason: "no bearer token was sent", tokenSent: false })
+const userMismatch = new UserMismatch()
+
+export const make = (options: TaskRoutesOptions) =>
+  Effect.gen(function*() {
+    const operations: Readonly<Record<string, TaskOperations.Operation>> = yield* TaskOperations.make
+    const verifier = yield* JwtVerifier
+    const limiter = yield* UserRateLimit
+    const runFork = Runtime.runFork(yield* Effect.runtime<never>())
+
+    /** The tasks' owner: the token's user, who must be the one the path names, if it names one. */
+    const ownerOf = (incoming: IncomingMessage, pathUser: string | undefined, facts: { userId: string | undefined }) => {
+      const token = bearerToken(incoming.headers.authorization)
+      if (token === undefined) return Effect.fail(noToken)
+      return Effect.flatMap(verifier.verify(token), (user): Effect.Effect<UserId, RateLimited | UserMismatch> => {
+        facts.userId = user
+        const wait = limiter.take(user)
+        if (wait > 0) return Effect.fail(new RateLimited({ retryAfterSeconds: wait }))
+        return pathUser === undefined || pathUser === user ? Effect.succeed(user) : Effect.fail(userMismatch)
+      })
+    }
+
+    const answer = (incoming: IncomingMessage, url: string, match: Match, facts: RequestFacts & { userId: string | undefined }) =>
+      ownerOf(incoming, match.params["user_id"], facts).pipe(
+        Effect.flatMap((owner) => operations[match.endpoint.name]!({ owner, id: match.params["id"], incoming, url })),
+        Effect.catchAllCause((cause) =>
+          // An interrupted request has no one left to answer.
+          Cause.isInterruptedOnly(cause)
+            ? Effect.failCause(cause as Cause.Cause<never>)
+            : problemOf(cause, facts.requestId).pipe(
+              Effect.map(Problem.toReply),
+              Effect.annotateLogs("request_id", facts.requestId)
+            )
+        )
+      )
+
+    const routes: TaskRoutes = (incoming, response) => {
+      const url = incoming.url ?? "/"
+      // An over-long target is left to HttpApi's 414.
+      if (url.length > MAX_URI_BYTES) return false
+      const method = incoming.method ?? "GET"
+      const match = options.routes.match(method, url.split("?", 1)[0]!)
+      if (match === undefined || !TASK_GROUPS.has(match.endpoint.group)) return false
+      const facts = {
+        requestId: requestIdOf(headerText(incoming.headers["x-request-id"])),
+        method,
+        route: match.endpoint.path,
+        started: performance.now(),
+        userId: undefined as string | undefined
+      }
+      const fiber = runFork(answer(incoming, url, match, facts))
+      fiber.addObserver((exit) => {
+        if (Exit.isSuccess(exit)) {
+          Reply.write(response, exit.value, {
+            "x-request-id": facts.requestId,
+            ...options.cors.responseHeaders(incoming.headers.origin)
+          })
+        }
+        if (options.accessLog) writeRequestLine(facts, Exit.isSuccess(exit) ? exit.value.status : CLIENT_CLOSED)
+      })
+      response.once("close", () => {
+        if (!response.writableEnded) fiber.unsafeInterruptAsFork(FiberId.none)
+      })
+      return true
+    }
+    return routes
+  })
