@@ -3,13 +3,16 @@
  * embedded PGlite in `DATA_DIR`. Either way the schema is migrated before anything is served;
  * `connectionLayer` is the same choice left unmigrated, for tools that report what is pending.
  */
+import * as Reactivity from "@effect/experimental/Reactivity"
 import * as PgClient from "@effect/sql-pg/PgClient"
 import { SqlClient } from "@effect/sql/SqlClient"
 import { RepositoryUnavailable, type TaskRepository } from "@todo/core"
-import { Config, type ConfigError, Duration, Effect, Layer, Option, Redacted, Schedule } from "effect"
+import { Config, type ConfigError, Context, Duration, Effect, Layer, Option, Redacted, Schedule } from "effect"
+import pg from "pg"
 import * as PgliteClient from "./PgliteClient.js"
 import * as PgTaskRepository from "./PgTaskRepository.js"
 import { unavailableFrom } from "./SqlFailure.js"
+import * as Statements from "./Statements.js"
 import { migrate } from "./TaskMigrations.js"
 
 const databaseUrl = Config.option(Config.redacted("DATABASE_URL")).pipe(
@@ -17,33 +20,50 @@ const databaseUrl = Config.option(Config.redacted("DATABASE_URL")).pipe(
   Config.map(Option.filter((url) => Redacted.value(url).trim() !== ""))
 )
 
+/** The pool a server is reached through, shared by the `SqlClient` and the `Statements`. */
+const poolOf = (url: Redacted.Redacted, maxConnections: number) =>
+  Effect.acquireRelease(
+    Effect.sync(() => {
+      const pool = new pg.Pool({
+        connectionString: Redacted.value(url),
+        max: maxConnections,
+        // Within the 4.5 s statement bound: a request fails in under 5 s while the database is down.
+        connectionTimeoutMillis: 3_000,
+        idleTimeoutMillis: 30_000,
+        maxLifetimeSeconds: 30 * 60,
+        application_name: "todo-api"
+      })
+      // An idle connection that fails is dropped by the pool; nobody is waiting on it.
+      pool.on("error", () => {})
+      return pool
+    }),
+    (pool) => Effect.promise(() => pool.end()).pipe(Effect.interruptible, Effect.timeoutOption("1 second"))
+  )
+
 /**
  * A pool for servers and for poolers such as Neon's: sslmode comes from the URL, statements
  * are unnamed (no prepared statements or session state outlive a transaction), and a refused
  * or lost connection fails the operation while the pool reconnects on the next one.
  */
-export const serverLayer = (url: Redacted.Redacted): Layer.Layer<SqlClient, RepositoryUnavailable | ConfigError.ConfigError> =>
+export const serverLayer = (
+  url: Redacted.Redacted
+): Layer.Layer<SqlClient | Statements.Statements, RepositoryUnavailable | ConfigError.ConfigError> =>
   Layer.unwrapEffect(
     Config.integer("DATABASE_POOL_MAX").pipe(
       Config.withDefault(10),
       Config.validate({ message: "must be at least 1", validation: (max) => max >= 1 }),
       Effect.map((maxConnections) =>
-        PgClient.layer({
-          url,
-          maxConnections,
-          // Within the 4.5 s operation timeout: a request fails in under 5 s while the database is down.
-          connectTimeout: "3 seconds",
-          idleTimeout: "30 seconds",
-          connectionTTL: "30 minutes",
-          applicationName: "todo-api"
-        })
+        Layer.scopedContext(Effect.gen(function*() {
+          const pool = yield* poolOf(url, maxConnections)
+          const statements = Statements.onPool(pool)
+          yield* statements.rows("SELECT 1", [])
+          const sql = yield* PgClient.fromPool({ acquire: Effect.succeed(pool), applicationName: "todo-api" }).pipe(
+            Effect.mapError(unavailableFrom)
+          )
+          return Context.make(SqlClient, sql).pipe(Context.add(Statements.Statements, statements))
+        })).pipe(Layer.provide(Reactivity.layer))
       )
     )
-  ).pipe(
-    Layer.catchAll((error) =>
-      Layer.fail(error._tag === "SqlError" ? unavailableFrom(error) : error)
-    ),
-    Layer.project(SqlClient, SqlClient, (client) => client)
   )
 
 const embeddedLayer = Layer.unwrapEffect(
@@ -86,10 +106,10 @@ const retriedAtStart = <R>(
   )
 }
 
-const migrated = <E>(self: Layer.Layer<SqlClient, E>) =>
+const migrated = <E>(self: Layer.Layer<SqlClient | Statements.Statements, E>) =>
   self.pipe(Layer.tap((context) => Effect.provide(migrate, context)))
 
-type Connection = Layer.Layer<SqlClient, RepositoryUnavailable | ConfigError.ConfigError>
+type Connection = Layer.Layer<SqlClient | Statements.Statements, RepositoryUnavailable | ConfigError.ConfigError>
 
 /** The configured database, `prepare`d; on a server, retried at start through the preparation too. */
 const configured = (prepare: (connection: Connection) => Connection): Connection =>
@@ -108,5 +128,5 @@ export const connectionLayer: Connection = configured((connection) => connection
 export const sqlLayer: Connection = configured(migrated)
 
 /** What a host needs: the `SqlClient` and the `TaskRepository` over it. */
-export const layer: Layer.Layer<SqlClient | TaskRepository, RepositoryUnavailable | ConfigError.ConfigError> =
+export const layer: Layer.Layer<SqlClient | Statements.Statements | TaskRepository, RepositoryUnavailable | ConfigError.ConfigError> =
   PgTaskRepository.layer.pipe(Layer.provideMerge(sqlLayer))

@@ -1,6 +1,6 @@
 /**
- * The PostgreSQL adapter of `TaskRepository`. It needs only a `SqlClient`, so the same code
- * runs on a PostgreSQL server and on embedded PGlite.
+ * The PostgreSQL adapter of `TaskRepository`. It needs a `SqlClient` and the `Statements` run
+ * over it, so the same code runs on a PostgreSQL server and on embedded PGlite.
  */
 import { SqlClient } from "@effect/sql/SqlClient"
 import {
@@ -18,8 +18,9 @@ import {
   type UserId,
   VersionMismatch
 } from "@todo/core"
-import { Array as Arr, DateTime, Duration, Effect, Layer, Option, Ref } from "effect"
+import { Array as Arr, DateTime, Effect, Layer, Option, Ref } from "effect"
 import { guarded, guardedSteps } from "./SqlFailure.js"
+import { STATEMENT_TIMEOUT, Statements } from "./Statements.js"
 import { migrationStatus } from "./TaskMigrations.js"
 
 interface TaskRow {
@@ -58,14 +59,8 @@ const toDate = DateTime.toDateUtc
 /** `%`, `_` and `\` in a search text match themselves. */
 const containsPattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
 
-/**
- * A slow or stuck database fails the operation instead of holding the caller: the bound
- * includes the 3 s connect timeout and leaves room for the rest of a request, so none waits
- * 5 s while the database is down. An import is bounded per batch, so a large one is not
- * cut short for its size.
- */
-const OPERATION_TIMEOUT = Duration.millis(4_500)
-const guard = guarded(OPERATION_TIMEOUT)
+/** The operations that are not one request's statements get the same bound; an import gets it per batch. */
+const guard = guarded(STATEMENT_TIMEOUT)
 
 const COLUMNS = "id, user_id, title, description, completed, priority, tags, due_date, created_at, updated_at"
 
@@ -125,11 +120,11 @@ const listSql = (owner: UserId, query: TaskListQuery): readonly [string, Readonl
 export const listStatement = (owner: UserId, query: TaskListQuery) =>
   Effect.map(SqlClient, (sql) => sql.unsafe<TaskRow>(...listSql(owner, query)))
 
-export const layer: Layer.Layer<TaskRepository, never, SqlClient> = Layer.effect(
+export const layer: Layer.Layer<TaskRepository, never, SqlClient | Statements> = Layer.effect(
   TaskRepository,
   Effect.gen(function*() {
     const sql = yield* SqlClient
-    const columns = sql.literal(COLUMNS)
+    const { rows } = yield* Statements
     const provideSql = Effect.provideService(SqlClient, sql)
 
     const rowOf = (owner: UserId, draft: TaskDraft) => ({
@@ -148,10 +143,7 @@ export const layer: Layer.Layer<TaskRepository, never, SqlClient> = Layer.effect
 
     // The statements of every request are fixed text with parameters, prepared here once.
     const findRow = (owner: UserId, id: TaskId) =>
-      Effect.map(
-        sql.unsafe<TaskRow>(`SELECT ${COLUMNS} FROM tasks WHERE id = $1 AND user_id = $2`, [id, owner]),
-        firstTask
-      )
+      Effect.map(rows<TaskRow>(`SELECT ${COLUMNS} FROM tasks WHERE id = $1 AND user_id = $2`, [id, owner]), firstTask)
 
     const INSERT = `INSERT INTO tasks
       (user_id, title, description, completed, priority, tags, due_date, created_at, updated_at, idempotency_key)
@@ -173,32 +165,34 @@ export const layer: Layer.Layer<TaskRepository, never, SqlClient> = Layer.effect
     const insert = (owner: UserId, draft: TaskDraft, idempotencyKey?: string) =>
       Effect.gen(function*() {
         if (idempotencyKey === undefined) {
-          const [row] = yield* sql.unsafe<TaskRow>(
+          const [row] = yield* rows<TaskRow>(
             `${INSERT} RETURNING ${COLUMNS}`,
             insertParams(owner, draft, null)
           )
           return toTask(row!)
         }
-        const inserted = yield* sql.unsafe<TaskRow>(
+        const inserted = yield* rows<TaskRow>(
           `${INSERT} ON CONFLICT (user_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
           RETURNING ${COLUMNS}`,
           insertParams(owner, draft, idempotencyKey)
         )
         if (inserted[0] !== undefined) return toTask(inserted[0])
         // The conflicting insert has committed (ON CONFLICT waited for it), so a new statement sees it.
-        const [existing] = yield* sql<TaskRow>`
-          SELECT ${columns} FROM tasks WHERE user_id = ${owner} AND idempotency_key = ${idempotencyKey}`
+        const [existing] = yield* rows<TaskRow>(
+          `SELECT ${COLUMNS} FROM tasks WHERE user_id = $1 AND idempotency_key = $2`,
+          [owner, idempotencyKey]
+        )
         if (existing === undefined) {
           return yield* new RepositoryUnavailable({ reason: "the task stored under this idempotency key vanished" })
         }
         return toTask(existing)
-      }).pipe(guard)
+      })
 
     // Bounded so that a large import stays under PostgreSQL's 65535 parameters per statement.
     const INSERT_BATCH = 1000
 
     const insertAll = (owner: UserId, drafts: ReadonlyArray<TaskDraft>) =>
-      guardedSteps(OPERATION_TIMEOUT)((batchDone) =>
+      guardedSteps(STATEMENT_TIMEOUT)((batchDone) =>
         sql.withTransaction(
           Effect.forEach(
             Arr.chunksOf(drafts, INSERT_BATCH),
@@ -209,13 +203,8 @@ export const layer: Layer.Layer<TaskRepository, never, SqlClient> = Layer.effect
         )
       ).pipe(Effect.as(drafts.length), Effect.withSpan("PgTaskRepository.insertAll"))
 
-    const findById = (owner: UserId, id: TaskId) => guard(findRow(owner, id))
-
     const list = (owner: UserId, query: TaskListQuery) =>
-      sql.unsafe<TaskRow>(...listSql(owner, query)).pipe(
-        Effect.map((rows) => rows.map(toTask)),
-        guard
-      )
+      Effect.map(rows<TaskRow>(...listSql(owner, query)), (found) => found.map(toTask))
 
     // The first three parameters of an update: id, owner and its time.
     const NEXT_UPDATED_AT = "updated_at = greatest($3::timestamptz, updated_at + interval '1 millisecond')"
@@ -247,7 +236,7 @@ export const layer: Layer.Layer<TaskRepository, never, SqlClient> = Layer.effect
         const expected = options.expectedUpdatedAt === undefined
           ? ""
           : ` AND updated_at = $${params.push(toDate(options.expectedUpdatedAt))}::timestamptz`
-        const [row] = yield* sql.unsafe<TaskRow>(
+        const [row] = yield* rows<TaskRow>(
           `UPDATE tasks SET ${patchAssignments(patch, params)}${NEXT_UPDATED_AT}
           WHERE id = $1 AND user_id = $2${expected}
           RETURNING ${COLUMNS}`,
@@ -258,23 +247,21 @@ export const layer: Layer.Layer<TaskRepository, never, SqlClient> = Layer.effect
           return yield* new VersionMismatch({ id })
         }
         return yield* new TaskNotFound({ id })
-      }).pipe(guard)
+      })
 
     const toggleCompleted = (owner: UserId, id: TaskId, at: DateTime.Utc) =>
-      sql.unsafe<TaskRow>(
+      rows<TaskRow>(
         `UPDATE tasks SET completed = NOT completed, ${NEXT_UPDATED_AT}
         WHERE id = $1 AND user_id = $2
         RETURNING ${COLUMNS}`,
         [id, owner, toDate(at)]
       ).pipe(
-        Effect.flatMap(([row]) => row === undefined ? Effect.fail(new TaskNotFound({ id })) : Effect.succeed(toTask(row))),
-        guard
+        Effect.flatMap(([row]) => row === undefined ? Effect.fail(new TaskNotFound({ id })) : Effect.succeed(toTask(row)))
       )
 
     const remove = (owner: UserId, id: TaskId) =>
-      sql.unsafe(`DELETE FROM tasks WHERE id = $1 AND user_id = $2 RETURNING id`, [id, owner]).pipe(
-        Effect.flatMap((rows) => rows.length === 0 ? Effect.fail(new TaskNotFound({ id })) : Effect.void),
-        guard
+      rows(`DELETE FROM tasks WHERE id = $1 AND user_id = $2 RETURNING id`, [id, owner]).pipe(
+        Effect.flatMap((deleted) => deleted.length === 0 ? Effect.fail(new TaskNotFound({ id })) : Effect.void)
       )
 
     const removeAllOf = (owner: UserId) =>
@@ -312,7 +299,7 @@ export const layer: Layer.Layer<TaskRepository, never, SqlClient> = Layer.effect
     return TaskRepository.of({
       insert,
       insertAll,
-      findById,
+      findById: findRow,
       list,
       update,
       toggleCompleted,

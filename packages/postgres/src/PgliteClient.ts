@@ -14,6 +14,7 @@ import { Effect, Layer, Stream } from "effect"
 import { mkdir } from "node:fs/promises"
 import { resolve } from "node:path"
 import * as DataDirLock from "./DataDirLock.js"
+import * as Statements from "./Statements.js"
 
 const connectionOf = (db: PGlite, guard: <A>(self: Effect.Effect<A, SqlError>) => Effect.Effect<A, SqlError>) => {
   const query = <A>(run: () => Promise<A>) =>
@@ -57,7 +58,10 @@ export const make = (db: PGlite): Effect.Effect<SqlClient, never, Reactivity.Rea
  * PGlite keeps its files in `dataDir` (created if missing), locked against every other opener
  * while the layer lives; PGlite itself is loaded only when this layer is built.
  */
-export const layer = (dataDir: string): Layer.Layer<SqlClient, RepositoryUnavailable> =>
+export const layer = (dataDir: string): Layer.Layer<SqlClient | Statements.Statements, RepositoryUnavailable> =>
+  Statements.layerFromSqlClient.pipe(Layer.provideMerge(sqlClientLayer(dataDir)))
+
+const sqlClientLayer = (dataDir: string): Layer.Layer<SqlClient, RepositoryUnavailable> =>
   Layer.scoped(
     SqlClient,
     Effect.gen(function*() {

@@ -14,8 +14,14 @@ const sqlStateOf = (cause: unknown): string | undefined => {
   return typeof cause.code === "string" ? cause.code : undefined
 }
 
-export const unavailableFrom = (error: SqlError): RepositoryUnavailable => {
-  const state = sqlStateOf(error.cause)
+/** An error the server reported (a constraint, a cancelled statement), as opposed to a broken connection. */
+export const isServerError = (cause: unknown): boolean => sqlStateOf(cause) !== undefined
+
+export const unavailableFrom = (error: SqlError): RepositoryUnavailable => unavailableFromCause(error.cause)
+
+/** What the driver threw, as the port reports it. */
+export const unavailableFromCause = (cause: unknown): RepositoryUnavailable => {
+  const state = sqlStateOf(cause)
   // Class 08 is a broken connection; 57P0x a server shutting down; 53300 a full server.
   if (state === undefined || state.startsWith("08") || state.startsWith("57P0") || state === "53300") {
     return new RepositoryUnavailable({ reason: UNREACHABLE })
@@ -24,7 +30,7 @@ export const unavailableFrom = (error: SqlError): RepositoryUnavailable => {
   return new RepositoryUnavailable({ reason: `the database refused the operation (SQLSTATE ${state})` })
 }
 
-const late = () => new RepositoryUnavailable({ reason: "the database did not answer in time" })
+export const late = () => new RepositoryUnavailable({ reason: "the database did not answer in time" })
 
 /** Every SQL failure as `RepositoryUnavailable`, with the ones @effect/sql raises as defects (a failed COMMIT or ROLLBACK). */
 const classified = <A, E, R>(

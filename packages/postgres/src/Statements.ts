@@ -1,0 +1,87 @@
+/**
+ * How the repository runs the statements of a request: one SQL text with its parameters, the
+ * rows back, bounded in time, every failure a `RepositoryUnavailable`. On a server they go
+ * straight to the `pg` pool that `@effect/sql-pg` runs on, under one timer: the statement layer
+ * of `@effect/sql` (span, scope, compiler) and a watchdog fiber per operation cost more CPU than
+ * the query itself (README, Performance). Elsewhere they go through the `SqlClient`.
+ */
+import { SqlClient } from "@effect/sql/SqlClient"
+import { RepositoryUnavailable } from "@todo/core"
+import { Context, Duration, Effect, Layer } from "effect"
+import type { Pool, PoolClient } from "pg"
+import { guarded, isServerError, late, unavailableFromCause } from "./SqlFailure.js"
+
+export interface StatementRunner {
+  readonly rows: <Row extends object>(text: string, params: ReadonlyArray<unknown>) => Effect.Effect<ReadonlyArray<Row>, RepositoryUnavailable>
+}
+
+export class Statements extends Context.Tag("@todo/postgres/Statements")<Statements, StatementRunner>() {}
+
+/**
+ * A slow or stuck database fails the statement instead of holding the caller: the bound
+ * includes the 3 s connect timeout and leaves room for the rest of a request, so none waits
+ * 5 s while the database is down.
+ */
+export const STATEMENT_TIMEOUT = Duration.millis(4_500)
+
+/** Through the `SqlClient`, for PGlite: no network can hang there, but a long transaction can hold it. */
+export const layerFromSqlClient: Layer.Layer<Statements, never, SqlClient> = Layer.effect(
+  Statements,
+  Effect.map(SqlClient, (sql) => {
+    const guard = guarded(STATEMENT_TIMEOUT)
+    return { rows: <Row extends object>(text: string, params: ReadonlyArray<unknown>) => guard(sql.unsafe<Row>(text, params)) }
+  })
+)
+
+/**
+ * On the pool. A statement that is late, or whose connection fails, takes its connection down
+ * with it, so a query stuck on a silent network is not handed to the next caller. An
+ * interrupted caller lets its statement finish and the connection go back to the pool.
+ */
+export const onPool = (pool: Pool, timeout: Duration.DurationInput = STATEMENT_TIMEOUT): StatementRunner => {
+  const millis = Duration.toMillis(timeout)
+  return {
+    rows: <Row extends object>(text: string, params: ReadonlyArray<unknown>) =>
+      Effect.async<ReadonlyArray<Row>, RepositoryUnavailable>((resume) => {
+        let answered = false
+        let client: PoolClient | undefined
+        const answer = (effect: Effect.Effect<ReadonlyArray<Row>, RepositoryUnavailable>) => {
+          answered = true
+          clearTimeout(timer)
+          resume(effect)
+        }
+        const release = (cause?: Error) => {
+          client?.off("error", onConnectionError)
+          client?.release(cause)
+          client = undefined
+        }
+        function onConnectionError(cause: Error) {
+          release(cause)
+          if (!answered) answer(Effect.fail(unavailableFromCause(cause)))
+        }
+        const timer = setTimeout(() => {
+          release(new Error("statement timed out"))
+          answer(Effect.fail(late()))
+        }, millis)
+        pool.connect((cause, acquired) => {
+          if (cause !== undefined || acquired === undefined) {
+            return answered ? undefined : answer(Effect.fail(unavailableFromCause(cause)))
+          }
+          if (answered) return acquired.release()
+          client = acquired
+          acquired.on("error", onConnectionError)
+          acquired.query({ text, values: params as Array<unknown> }, (cause: Error | null, result) => {
+            if (client !== acquired) return
+            // An error the server reported leaves the connection usable; any other may not.
+            release(cause === null || isServerError(cause) ? undefined : cause)
+            if (answered) return
+            answer(cause === null ? Effect.succeed(result.rows as ReadonlyArray<Row>) : Effect.fail(unavailableFromCause(cause)))
+          })
+        })
+        return Effect.sync(() => {
+          answered = true
+          clearTimeout(timer)
+        })
+      })
+  }
+}
