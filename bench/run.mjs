@@ -23,7 +23,7 @@ import pg from "pg"
 
 const BENCH = dirname(fileURLToPath(import.meta.url))
 const ROOT = resolve(BENCH, "..")
-const API_ENTRY = join(ROOT, "packages/http/dist/main.js")
+const API_ENTRY = join(ROOT, "packages/http/dist/bundle/todo-api.js")
 
 const option = (name) => process.argv.find((arg) => arg === `--${name}` || arg.startsWith(`--${name}=`))?.split("=")[1]
 const DURATION = Number(option("duration") ?? 10)

@@ -3,7 +3,7 @@ import { type ApiProcess, startApiProcess } from "@todo/testing"
 import { resolve } from "node:path"
 import { cleanEnvironment } from "./TodoAdmin.js"
 
-const BINARY = resolve(import.meta.dirname, "../../http/dist/main.js")
+const BINARY = resolve(import.meta.dirname, "../../http/dist/bundle/todo-api.js")
 
 export type TodoApi = ApiProcess
 

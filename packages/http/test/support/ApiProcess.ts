@@ -5,7 +5,7 @@ import { SECRET } from "./TestServer.js"
 
 export type { ApiProcess }
 
-const MAIN = fileURLToPath(new URL("../../dist/main.js", import.meta.url))
+const MAIN = fileURLToPath(new URL("../../dist/bundle/todo-api.js", import.meta.url))
 
 /** `env` adds to a clean environment. */
 export const startApi = (env: Record<string, string>, readyWithinMs?: number): Promise<ApiProcess> =>
