@@ -214,9 +214,21 @@ const make = Effect.fnUntraced(function*(settings: AuthSettings) {
   }
 
   const verified = verifiedCache()
+  // A page that loads fires several requests with one new token at once: they share one check.
+  const checking = new Map<string, Promise<JWTPayload>>()
+  const checked = (check: Check, token: string): Promise<JWTPayload> => {
+    let payload = checking.get(token)
+    if (payload === undefined) {
+      payload = check(token).finally(() => checking.delete(token))
+      checking.set(token, payload)
+    }
+    return payload
+  }
   const verifyAnew = (token: string) =>
     checkFor(token).pipe(
-      Effect.flatMap((check) => Effect.tryPromise({ try: () => check(token), catch: (error) => refused(reasonFor(error)) })),
+      Effect.flatMap((check) =>
+        Effect.tryPromise({ try: () => checked(check, token), catch: (error) => refused(reasonFor(error)) })
+      ),
       Effect.flatMap((payload) =>
         Either.map(userOf(payload), (user) => {
           verified.set(token, user, payload.exp)

@@ -11,6 +11,7 @@ import {
   TaskPatch,
   Tasks,
   validate,
+  type ValidationFailed,
   versionOf,
   VersionMismatch,
   type TaskListParams,
@@ -47,9 +48,27 @@ const taskIdOf = (text: string | undefined): Effect.Effect<TaskId, TaskNotFound>
 
 const decodeQuery = validate(ListQuery)
 
-/** The query string as the platform's router hands it over: repeated parameters become arrays. */
-const queryOf = (url: string) =>
-  decodeQuery(url.includes("?") ? HttpServerRequest.searchParamsFromURL(new URL(url, "http://localhost")) : {})
+/**
+ * Clients send the same few list queries over and over, and decoding one costs more than the
+ * rest of the route's own work: decoded queries are kept by their text, the oldest going first.
+ */
+const DECODED_QUERIES_KEPT = 1_000
+
+const listQueries = () => {
+  const decoded = new Map<string, typeof ListQuery.Type>()
+  return (url: string): Effect.Effect<typeof ListQuery.Type, ValidationFailed> => {
+    const start = url.indexOf("?")
+    const search = start === -1 ? "" : url.slice(start + 1)
+    const known = decoded.get(search)
+    if (known !== undefined) return Effect.succeed(known)
+    // As the platform's router hands a query over: a repeated parameter becomes an array.
+    const params = search === "" ? {} : HttpServerRequest.searchParamsFromURL(new URL(`http://localhost/?${search}`))
+    return Effect.tap(decodeQuery(params), (query) => {
+      if (decoded.size >= DECODED_QUERIES_KEPT) decoded.delete(decoded.keys().next().value!)
+      decoded.set(search, query)
+    })
+  }
+}
 
 const listParams = ({ status, status_filter, ...rest }: typeof ListQuery.Type): TaskListParams => ({
   ...rest,
@@ -65,6 +84,7 @@ const pathOf = (url: string): string => url.split("?", 1)[0]!
 
 export const make = Effect.gen(function*() {
   const tasks = yield* Tasks
+  const queryOf = listQueries()
 
   const list: Operation = ({ owner, url }) =>
     queryOf(url).pipe(

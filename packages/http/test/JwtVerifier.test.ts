@@ -99,6 +99,22 @@ describe("JwtVerifier, HS256 with the shared secret", () => {
       expect(yield* refusal(secretOnly, yield* mint({ subject: "u1", issuedAt: "30s" }))).toMatch(/"iat"/)
     }))
 
+  it.live("requests arriving at once with one new token share its check, and each gets its answer", () =>
+    Effect.gen(function*() {
+      const verifier = yield* JwtVerifier.make(secretOnly)
+      const good = yield* mint({ subject: "burst" })
+      const forged = yield* Effect.promise(() => Tokens.mintHs256("another-secret-of-at-least-32-bytes-xyz", { subject: "burst" }))
+      const burst = (token: string) =>
+        Effect.all(Array.from({ length: 8 }, () => Effect.either(verifier.verify(token))), { concurrency: "unbounded" })
+      const [accepted, refused] = yield* Effect.all([burst(good), burst(forged)], { concurrency: 2 })
+      expect(accepted.map((result) => result._tag === "Right" && result.right)).toEqual(Array(8).fill("burst"))
+      expect(refused.map((result) => result._tag === "Left" && result.left.reason)).toEqual(
+        Array(8).fill("the signature does not verify")
+      )
+      // Once settled, the same token is checked again from scratch, not answered from the shared check.
+      expect((yield* Effect.flip(verifier.verify(forged))).reason).toBe("the signature does not verify")
+    }))
+
   it.live("a token signed with another secret is refused", () =>
     Effect.gen(function*() {
       const token = yield* Effect.promise(() =>

@@ -235,6 +235,16 @@ export const apiContract = (name: string, repository: Layer.Layer<TaskRepository
         expect(reply.json.errors).toEqual([{ path: "cursor", message: expect.any(String) }])
       })
 
+      it("a list query asked again sees the tasks as they are now", async () => {
+        await api(`/api/${user}/tasks`, { method: "POST", body: { title: "first" } })
+        expect((await api(`/api/${user}/tasks?limit=1&sort=title&order=asc`)).json.map((task: any) => task.title)).toEqual(["first"])
+        await api(`/api/${user}/tasks`, { method: "POST", body: { title: "earlier in the alphabet" } })
+        expect((await api(`/api/${user}/tasks?limit=1&sort=title&order=asc`)).json.map((task: any) => task.title)).toEqual([
+          "earlier in the alphabet"
+        ])
+        expectProblem(await api(`/api/${user}/tasks?limit=1&sort=titles&order=asc`), 422)
+      })
+
       it("unknown query parameters are ignored", async () => {
         await create()
         const reply = await api(`/api/${user}/tasks?page=2&foo=bar`)
