@@ -6,10 +6,15 @@
  * node_modules, and only without DATABASE_URL.
  */
 import { build } from "esbuild"
+import { rmSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 
+const root = fileURLToPath(new URL(".", import.meta.url))
+// Chunk names carry a hash: without this, every build would leave the previous ones behind.
+rmSync(`${root}dist/bundle`, { recursive: true, force: true })
+
 await build({
-  absWorkingDir: fileURLToPath(new URL(".", import.meta.url)),
+  absWorkingDir: root,
   entryPoints: { "todo-api": "dist/main.js" },
   outdir: "dist/bundle",
   bundle: true,
