@@ -1,4 +1,5 @@
 export * as Database from "./Database.js"
 export * as PgliteClient from "./PgliteClient.js"
 export * as PgTaskRepository from "./PgTaskRepository.js"
+export * as Statements from "./Statements.js"
 export { migrate, MIGRATIONS, migrationStatus, type MigrationStatus } from "./TaskMigrations.js"
