@@ -103,7 +103,8 @@ export class Tasks extends Context.Tag("@todo/core/Tasks")<Tasks, {
             onLeft: Effect.fail,
             onRight: Effect.succeed
           })
-        const query: TaskListQuery = { ...params, limit: params.limit + 1, after }
+        // Not a spread: a spread plus new fields, on every list, made V8 keep them past a scavenge.
+        const query: TaskListQuery = Object.assign({}, params, { limit: params.limit + 1, after })
         const found = yield* repository.list(actor, query)
         const tasks = found.slice(0, params.limit)
         if (tasks.some((task) => task.user_id !== actor)) {

@@ -39,7 +39,7 @@ export const policy = (origins: ReadonlyArray<string>): CorsPolicy => {
     middleware,
     responseHeaders: (origin) =>
       origin !== undefined && !anyOrigin && allowed.has(origin)
-        ? { "access-control-allow-origin": origin, vary: "Origin", ...always }
+        ? Object.assign({ "access-control-allow-origin": origin, vary: "Origin" }, always)
         : always
   }
 }

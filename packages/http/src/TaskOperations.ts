@@ -48,6 +48,11 @@ const taskIdOf = (text: string | undefined): Effect.Effect<TaskId, TaskNotFound>
 
 const decodeQuery = validate(ListQuery)
 
+const listParams = ({ status, status_filter, ...rest }: typeof ListQuery.Type): TaskListParams => ({
+  ...rest,
+  status: status ?? status_filter ?? "all"
+})
+
 /**
  * Clients send the same few list queries over and over, and decoding one costs more than the
  * rest of the route's own work: decoded queries are kept by their text, the oldest going first.
@@ -55,25 +60,22 @@ const decodeQuery = validate(ListQuery)
 const DECODED_QUERIES_KEPT = 1_000
 
 const listQueries = () => {
-  const decoded = new Map<string, typeof ListQuery.Type>()
-  return (url: string): Effect.Effect<typeof ListQuery.Type, ValidationFailed> => {
+  const decoded = new Map<string, TaskListParams>()
+  return (url: string): Effect.Effect<TaskListParams, ValidationFailed> => {
     const start = url.indexOf("?")
     const search = start === -1 ? "" : url.slice(start + 1)
     const known = decoded.get(search)
     if (known !== undefined) return Effect.succeed(known)
     // As the platform's router hands a query over: a repeated parameter becomes an array.
     const params = search === "" ? {} : HttpServerRequest.searchParamsFromURL(new URL(`http://localhost/?${search}`))
-    return Effect.tap(decodeQuery(params), (query) => {
+    return Effect.map(decodeQuery(params), (query) => {
+      const list = listParams(query)
       if (decoded.size >= DECODED_QUERIES_KEPT) decoded.delete(decoded.keys().next().value!)
-      decoded.set(search, query)
+      decoded.set(search, list)
+      return list
     })
   }
 }
-
-const listParams = ({ status, status_filter, ...rest }: typeof ListQuery.Type): TaskListParams => ({
-  ...rest,
-  status: status ?? status_filter ?? "all"
-})
 
 const decodeCreateHeaders = validate(CreateHeaders)
 const newTaskBody = requiredBody(NewTask)
@@ -88,7 +90,7 @@ export const make = Effect.gen(function*() {
 
   const list: Operation = ({ owner, url }) =>
     queryOf(url).pipe(
-      Effect.flatMap((query) => tasks.list(owner, listParams(query))),
+      Effect.flatMap((params) => tasks.list(owner, params)),
       Effect.map((page) => TaskResponses.page(page.tasks, page.next_cursor, url))
     )
 

@@ -23,7 +23,7 @@ const wire = (task: Task) => ({
 export const etagOf = (task: Task): string => `"${versionOf(task)}"`
 
 export const one = (task: Task, status = 200, headers: Readonly<Record<string, string>> = {}): Reply.Reply =>
-  Reply.json(wire(task), { status, headers: { ...headers, etag: etagOf(task) } })
+  Reply.json(wire(task), { status, headers: Object.assign({ etag: etagOf(task) }, headers) })
 
 /** 201 for a new task, named relative to the collection it was posted to. */
 export const created = (task: Task, collectionPath: string): Reply.Reply =>

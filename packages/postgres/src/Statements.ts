@@ -70,7 +70,8 @@ export const onPool = (pool: Pool, timeout: Duration.DurationInput = STATEMENT_T
           if (answered) return acquired.release()
           client = acquired
           acquired.on("error", onConnectionError)
-          acquired.query({ text, values: params as Array<unknown> }, (cause: Error | null, result) => {
+          // Text and values, not a config object: pg copies a config object property by property.
+          acquired.query(text, params as Array<unknown>, (cause: Error | null, result) => {
             if (client !== acquired) return
             // An error the server reported leaves the connection usable; any other may not.
             release(cause === null || isServerError(cause) ? undefined : cause)
