@@ -3,6 +3,8 @@
  * out. The same operations serve `/api/{user_id}/tasks` and `/api/tasks`; the owner is settled
  * before they run.
  */
+import type * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
+import type * as HttpApiGroup from "@effect/platform/HttpApiGroup"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import {
   NewTask,
@@ -19,7 +21,7 @@ import {
 } from "@todo/core"
 import { Effect, Option, Schema } from "effect"
 import type { IncomingMessage } from "node:http"
-import { CompletedBody, CreateHeaders, ListQuery } from "./Api.js"
+import { CompletedBody, CreateHeaders, ListQuery, type OwnTasks, type UserTasks } from "./Api.js"
 import { parseIfMatch } from "./IfMatch.js"
 import type { KnownError } from "./Problem.js"
 import * as Reply from "./Reply.js"
@@ -36,6 +38,11 @@ export interface TaskRequest {
 }
 
 export type Operation = (request: TaskRequest) => Effect.Effect<Reply.Reply, KnownError>
+
+/** The endpoint names of `Api`'s task groups: an operation is due for each. */
+export type OperationName = HttpApiEndpoint.HttpApiEndpoint.Name<
+  HttpApiGroup.HttpApiGroup.Endpoints<typeof UserTasks | typeof OwnTasks>
+>
 
 const CANONICAL_ID = /^[1-9][0-9]{0,9}$/
 const isTaskId = Schema.is(TaskId)
@@ -140,6 +147,6 @@ export const make = Effect.gen(function*() {
       })
     }).pipe(Effect.map((task) => TaskResponses.one(task)))
 
-  // Keyed by the endpoint names of `Api`'s task groups.
-  return { list, create, get, update, patch: update, remove, complete } satisfies Record<string, Operation>
+  const operations: Record<OperationName, Operation> = { list, create, get, update, patch: update, remove, complete }
+  return operations
 })

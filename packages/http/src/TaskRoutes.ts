@@ -44,7 +44,7 @@ const userMismatch = new UserMismatch()
 
 export const make = (options: TaskRoutesOptions) =>
   Effect.gen(function*() {
-    const operations: Readonly<Record<string, TaskOperations.Operation>> = yield* TaskOperations.make
+    const operations: Readonly<Record<string, TaskOperations.Operation | undefined>> = yield* TaskOperations.make
     const verifier = yield* JwtVerifier
     const limiter = yield* UserRateLimit
     const runFork = Runtime.runFork(yield* Effect.runtime<never>())
@@ -61,9 +61,15 @@ export const make = (options: TaskRoutesOptions) =>
       })
     }
 
-    const answer = (incoming: IncomingMessage, url: string, match: Match, facts: RequestFacts & { userId: string | undefined }) =>
+    const answer = (
+      incoming: IncomingMessage,
+      url: string,
+      match: Match,
+      operation: TaskOperations.Operation,
+      facts: RequestFacts & { userId: string | undefined }
+    ) =>
       ownerOf(incoming, match.params["user_id"], facts).pipe(
-        Effect.flatMap((owner) => operations[match.endpoint.name]!({ owner, id: match.params["id"], incoming, url })),
+        Effect.flatMap((owner) => operation({ owner, id: match.params["id"], incoming, url })),
         Effect.catchAllCause((cause) =>
           // An interrupted request has no one left to answer.
           Cause.isInterruptedOnly(cause)
@@ -81,7 +87,10 @@ export const make = (options: TaskRoutesOptions) =>
       if (url.length > MAX_URI_BYTES) return false
       const method = incoming.method ?? "GET"
       const match = options.routes.match(method, url.split("?", 1)[0]!)
-      if (match === undefined || !TASK_GROUPS.has(match.endpoint.group)) return false
+      const operation = match !== undefined && TASK_GROUPS.has(match.endpoint.group)
+        ? operations[match.endpoint.name]
+        : undefined
+      if (match === undefined || operation === undefined) return false
       const facts = {
         requestId: requestIdOf(headerText(incoming.headers["x-request-id"])),
         method,
@@ -89,7 +98,7 @@ export const make = (options: TaskRoutesOptions) =>
         started: performance.now(),
         userId: undefined as string | undefined
       }
-      const fiber = runFork(answer(incoming, url, match, facts))
+      const fiber = runFork(answer(incoming, url, match, operation, facts))
       fiber.addObserver((exit) => {
         if (Exit.isSuccess(exit)) {
           Reply.write(response, exit.value, {
