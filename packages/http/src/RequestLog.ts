@@ -18,7 +18,8 @@ export interface RequestFacts {
   readonly route: string | undefined
   /** `performance.now()` when the request arrived. */
   readonly started: number
-  readonly userId: string | undefined
+  /** Filled in once the request's token is verified. */
+  userId: string | undefined
 }
 
 export const writeRequestLine = (facts: RequestFacts, status: number): void =>

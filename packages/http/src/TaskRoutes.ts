@@ -50,7 +50,7 @@ export const make = (options: TaskRoutesOptions) =>
     const runFork = Runtime.runFork(yield* Effect.runtime<never>())
 
     /** The tasks' owner: the token's user, who must be the one the path names, if it names one. */
-    const ownerOf = (incoming: IncomingMessage, pathUser: string | undefined, facts: { userId: string | undefined }) => {
+    const ownerOf = (incoming: IncomingMessage, pathUser: string | undefined, facts: RequestFacts) => {
       const token = bearerToken(incoming.headers.authorization)
       if (token === undefined) return Effect.fail(noToken)
       return Effect.flatMap(verifier.verify(token), (user): Effect.Effect<UserId, RateLimited | UserMismatch> => {
@@ -66,7 +66,7 @@ export const make = (options: TaskRoutesOptions) =>
       url: string,
       match: Match,
       operation: TaskOperations.Operation,
-      facts: RequestFacts & { userId: string | undefined }
+      facts: RequestFacts
     ) =>
       ownerOf(incoming, match.params["user_id"], facts).pipe(
         Effect.flatMap((owner) => operation({ owner, id: match.params["id"], incoming, url })),
@@ -91,12 +91,12 @@ export const make = (options: TaskRoutesOptions) =>
         ? operations[match.endpoint.name]
         : undefined
       if (match === undefined || operation === undefined) return false
-      const facts = {
+      const facts: RequestFacts = {
         requestId: requestIdOf(headerText(incoming.headers["x-request-id"])),
         method,
         route: match.endpoint.path,
         started: performance.now(),
-        userId: undefined as string | undefined
+        userId: undefined
       }
       const fiber = runFork(answer(incoming, url, match, operation, facts))
       fiber.addObserver((exit) => {
