@@ -4,8 +4,8 @@
  * many servers, which share the port; the server modules are loaded by the workers alone.
  */
 import cluster from "node:cluster"
-import { loadDotEnv } from "./DotEnv.js"
-import * as Workers from "./Workers.js"
+import { loadDotEnv } from "./server/DotEnv.js"
+import * as Workers from "./server/Workers.js"
 
 loadDotEnv()
 
@@ -15,4 +15,4 @@ if (typeof count === "string") {
   process.exit(2)
 }
 if (cluster.isPrimary && count > 1) Workers.runPrimary(count)
-else await import("./Serve.js")
+else await import("./server/ServeProcess.js")

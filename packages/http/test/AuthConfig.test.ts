@@ -3,8 +3,8 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterEach, beforeEach, describe, expect, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Option, Redacted } from "effect"
-import * as AuthConfig from "../src/AuthConfig.js"
-import { JwtVerifier } from "../src/JwtVerifier.js"
+import * as AuthConfig from "../src/auth/AuthConfig.js"
+import { JwtVerifier } from "../src/auth/JwtVerifier.js"
 
 const secret = "a-shared-secret-of-at-least-32-bytes-0123"
 let dataDir: string

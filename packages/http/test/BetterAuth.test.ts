@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { JwtVerifier } from "../src/JwtVerifier.js"
+import { JwtVerifier } from "../src/auth/JwtVerifier.js"
 import { startBetterAuth, type BetterAuthAlgorithm, type BetterAuthServer } from "./support/BetterAuthServer.js"
 
 const verifierFor = (server: BetterAuthServer) =>

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Tokens } from "@todo/testing"
 import { Duration, Effect, Redacted } from "effect"
 import { exportSPKI } from "jose"
-import { JwtVerifier, type AuthSettings } from "../src/JwtVerifier.js"
+import { JwtVerifier, type AuthSettings } from "../src/auth/JwtVerifier.js"
 
 const secret = "a-shared-secret-of-at-least-32-bytes-0123"
 const betterAuthUrl = new URL("https://auth.example.com/")

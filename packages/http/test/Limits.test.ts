@@ -2,7 +2,7 @@
 import { InMemoryTaskRepository } from "@todo/testing"
 import { connect } from "node:net"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import * as RateLimit from "../src/RateLimit.js"
+import * as RateLimit from "../src/auth/RateLimit.js"
 import { caller, freshUser, startServer, type TestServer, tokenFor } from "./support/TestServer.js"
 
 const expectProblem = (reply: { status: number; headers: Headers; json: any }, status: number) => {

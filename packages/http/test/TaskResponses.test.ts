@@ -2,7 +2,7 @@
 import { Task, type TaskId, type UserId } from "@todo/core"
 import { DateTime, Schema } from "effect"
 import { describe, expect, it } from "vitest"
-import * as TaskResponses from "../src/TaskResponses.js"
+import * as TaskResponses from "../src/tasks/TaskResponses.js"
 
 const bodyOf = (reply: ReturnType<typeof TaskResponses.one>): unknown => {
   expect(reply.body?.contentType).toBe("application/json")

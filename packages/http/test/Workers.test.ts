@@ -1,7 +1,7 @@
 /** WEB_CONCURRENCY: how many server processes the primary forks. */
 import { availableParallelism } from "node:os"
 import { describe, expect, it } from "vitest"
-import * as Workers from "../src/Workers.js"
+import * as Workers from "../src/server/Workers.js"
 
 const url = "postgres://db/todo"
 

@@ -4,7 +4,7 @@ import type { TaskRepository } from "@todo/core"
 import { Tokens } from "@todo/testing"
 import { Layer, ManagedRuntime, Redacted } from "effect"
 import { JwtVerifier, Server } from "../../src/index.js"
-import type { AuthSettings } from "../../src/JwtVerifier.js"
+import type { AuthSettings } from "../../src/auth/JwtVerifier.js"
 
 export const SECRET = "a-test-secret-that-is-at-least-32-bytes-long"
 export const ALLOWED_ORIGIN = "https://app.example.com"

@@ -8,20 +8,20 @@
 import type { UserId } from "@todo/core"
 import { Cause, Effect, Exit, FiberId, Runtime } from "effect"
 import type { IncomingMessage, ServerResponse } from "node:http"
-import { OwnTasks, UserTasks } from "./Api.js"
-import { bearerToken } from "./Authentication.js"
-import type { CorsPolicy } from "./Cors.js"
-import { problemOf } from "./Failures.js"
-import { InvalidToken, JwtVerifier } from "./JwtVerifier.js"
-import * as Problem from "./Problem.js"
-import { UserRateLimit } from "./RateLimit.js"
-import * as Reply from "./Reply.js"
-import { RateLimited, UserMismatch } from "./RequestErrors.js"
-import { requestIdOf } from "./RequestId.js"
-import { CLIENT_CLOSED, type RequestFacts, writeRequestLine } from "./RequestLog.js"
-import type { Match, RouteTable } from "./RouteTable.js"
-import * as TaskOperations from "./TaskOperations.js"
-import { MAX_URI_BYTES } from "./UriLength.js"
+import { OwnTasks, UserTasks } from "../api/Api.js"
+import { bearerToken } from "../auth/Authentication.js"
+import type { CorsPolicy } from "../edge/Cors.js"
+import { problemOf } from "../problems/ProblemOfCause.js"
+import { JwtVerifier } from "../auth/JwtVerifier.js"
+import * as Problem from "../problems/Problem.js"
+import { UserRateLimit } from "../auth/RateLimit.js"
+import * as Reply from "../edge/Reply.js"
+import { InvalidToken, RateLimited, UserMismatch } from "../problems/RequestErrors.js"
+import { requestIdOf } from "../edge/RequestId.js"
+import { CLIENT_CLOSED, type RequestFacts, writeRequestLine } from "../edge/AccessLog.js"
+import type { Match, RouteTable } from "../api/RouteTable.js"
+import * as TaskHandlers from "./TaskHandlers.js"
+import { MAX_URI_BYTES } from "../edge/UriLength.js"
 
 export interface TaskRoutesOptions {
   /** `Api`'s routes. */
@@ -44,7 +44,7 @@ const userMismatch = new UserMismatch()
 
 export const make = (options: TaskRoutesOptions) =>
   Effect.gen(function*() {
-    const operations: Readonly<Record<string, TaskOperations.Operation | undefined>> = yield* TaskOperations.make
+    const operations: Readonly<Record<string, TaskHandlers.Operation | undefined>> = yield* TaskHandlers.make
     const verifier = yield* JwtVerifier
     const limiter = yield* UserRateLimit
     const runFork = Runtime.runFork(yield* Effect.runtime<never>())
@@ -65,7 +65,7 @@ export const make = (options: TaskRoutesOptions) =>
       incoming: IncomingMessage,
       url: string,
       match: Match,
-      operation: TaskOperations.Operation,
+      operation: TaskHandlers.Operation,
       facts: RequestFacts
     ) =>
       ownerOf(incoming, match.params["user_id"], facts).pipe(

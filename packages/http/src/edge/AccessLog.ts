@@ -6,7 +6,7 @@
 import type * as HttpApp from "@effect/platform/HttpApp"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import { Effect } from "effect"
-import { writeLine } from "./JsonLogger.js"
+import { writeLine } from "../server/JsonLogger.js"
 import { RequestId } from "./RequestId.js"
 
 /** The status a request gets when its client goes away before the answer (nginx's convention). */

@@ -2,8 +2,8 @@
 import type * as HttpApp from "@effect/platform/HttpApp"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import { Effect } from "effect"
-import * as Problem from "./Problem.js"
-import { UriTooLong } from "./RequestErrors.js"
+import * as Problem from "../problems/Problem.js"
+import { UriTooLong } from "../problems/RequestErrors.js"
 
 export const MAX_URI_BYTES = 8 * 1024
 

@@ -7,7 +7,7 @@ import * as HttpApiMiddleware from "@effect/platform/HttpApiMiddleware"
 import * as HttpApiSecurity from "@effect/platform/HttpApiSecurity"
 import { Schema } from "effect"
 import { CurrentUser } from "./CurrentUser.js"
-import { Declared } from "./Problem.js"
+import { Declared } from "../problems/Problem.js"
 
 export class Authentication extends HttpApiMiddleware.Tag<Authentication>()("@todo/http/Authentication", {
   failure: Schema.Union(Declared.InvalidToken, Declared.RateLimited),

@@ -13,9 +13,9 @@ import {
   VersionMismatch
 } from "@todo/core"
 import { ParseResult, Schema } from "effect"
-import { InvalidToken } from "./JwtVerifier.js"
-import * as Reply from "./Reply.js"
+import * as Reply from "../edge/Reply.js"
 import {
+  InvalidToken,
   MalformedJson,
   PayloadTooLarge,
   RateLimited,

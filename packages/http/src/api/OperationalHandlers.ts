@@ -5,7 +5,7 @@ import * as OpenApi from "@effect/platform/OpenApi"
 import { TaskRepository } from "@todo/core"
 import { Effect } from "effect"
 import { Api, OperationsApi } from "./Api.js"
-import { docsPage } from "./ApiDocs.js"
+import { docsPage } from "./DocsPage.js"
 
 export const OperationsLive = HttpApiBuilder.group(OperationsApi, "operations", (handlers) =>
   Effect.gen(function*() {

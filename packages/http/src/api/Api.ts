@@ -9,8 +9,8 @@ import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
 import * as OpenApi from "@effect/platform/OpenApi"
 import { MAX_TASK_ID, NewTask, StatusFilter, Task, TaskListParams, TaskPatch } from "@todo/core"
 import { Schema } from "effect"
-import { Authentication } from "./Authentication.js"
-import { Declared } from "./Problem.js"
+import { Authentication } from "../auth/Authentication.js"
+import { Declared } from "../problems/Problem.js"
 
 /**
  * Path parameters are taken as text and checked by the handlers, so that an id which is not a

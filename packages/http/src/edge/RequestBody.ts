@@ -6,7 +6,7 @@
 import { validate, ValidationFailed } from "@todo/core"
 import { Effect, Option, type Schema } from "effect"
 import type { IncomingHttpHeaders, IncomingMessage } from "node:http"
-import { MalformedJson, PayloadTooLarge, UnsupportedMediaType } from "./RequestErrors.js"
+import { MalformedJson, PayloadTooLarge, UnsupportedMediaType } from "../problems/RequestErrors.js"
 
 export const MAX_BODY_BYTES = 64 * 1024
 

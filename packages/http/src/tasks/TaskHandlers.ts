@@ -21,11 +21,11 @@ import {
 } from "@todo/core"
 import { Effect, Option, Schema } from "effect"
 import type { IncomingMessage } from "node:http"
-import { CompletedBody, CreateHeaders, ListQuery, type OwnTasks, type UserTasks } from "./Api.js"
+import { CompletedBody, CreateHeaders, ListQuery, type OwnTasks, type UserTasks } from "../api/Api.js"
 import { parseIfMatch } from "./IfMatch.js"
-import type { KnownError } from "./Problem.js"
-import * as Reply from "./Reply.js"
-import { optionalBody, requiredBody } from "./RequestBody.js"
+import type { KnownError } from "../problems/Problem.js"
+import * as Reply from "../edge/Reply.js"
+import { optionalBody, requiredBody } from "../edge/RequestBody.js"
 import * as TaskResponses from "./TaskResponses.js"
 
 export interface TaskRequest {

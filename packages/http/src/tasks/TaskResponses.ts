@@ -1,7 +1,7 @@
 /** Tasks on the wire: the contract's JSON, with `ETag`, `Location` and `Link` where they belong. */
 import { type Task, versionOf } from "@todo/core"
 import { DateTime } from "effect"
-import * as Reply from "./Reply.js"
+import * as Reply from "../edge/Reply.js"
 
 /**
  * `Task`'s encoded form, written out: the task comes from our own store, so the full schema

@@ -8,9 +8,9 @@ import type * as HttpApp from "@effect/platform/HttpApp"
 import * as HttpServerError from "@effect/platform/HttpServerError"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import { Cause, Effect, Option } from "effect"
-import { problemOf } from "./Failures.js"
+import { problemOf } from "./ProblemOfCause.js"
 import * as Problem from "./Problem.js"
-import { RequestId } from "./RequestId.js"
+import { RequestId } from "../edge/RequestId.js"
 
 type Needs = RequestId | HttpServerRequest.HttpServerRequest
 

@@ -5,7 +5,7 @@
  */
 import type { Server } from "node:http"
 import type { Duplex } from "node:stream"
-import * as Problem from "./Problem.js"
+import * as Problem from "../problems/Problem.js"
 
 const statusOf = (code: string | undefined): number => {
   switch (code) {

@@ -1,6 +1,12 @@
 /** What can be wrong with a request before any use-case runs. The statuses live in `Problem.ts`. */
 import { Schema } from "effect"
 
+/** No bearer token, or one the verifier refused; `tokenSent` decides the `WWW-Authenticate` error parameter. */
+export class InvalidToken extends Schema.TaggedError<InvalidToken>()("InvalidToken", {
+  reason: Schema.String,
+  tokenSent: Schema.Boolean
+}) {}
+
 /** `{user_id}` in the path names someone other than the token's subject. */
 export class UserMismatch extends Schema.TaggedError<UserMismatch>()("UserMismatch", {}) {
   override get message() {

@@ -7,7 +7,7 @@ import * as HttpServer from "@effect/platform/HttpServer"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { Effect, Layer } from "effect"
 import type { IncomingMessage, Server, ServerResponse } from "node:http"
-import type { TaskRoutes } from "./TaskRoutes.js"
+import type { TaskRoutes } from "../tasks/TaskRoutes.js"
 
 export const layer = <E, R>(
   server: Server,

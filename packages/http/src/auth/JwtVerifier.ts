@@ -14,13 +14,8 @@ import {
   type JWTPayload,
   type JWTVerifyOptions
 } from "jose"
+import { InvalidToken } from "../problems/RequestErrors.js"
 import * as AuthConfig from "./AuthConfig.js"
-
-/** Why a bearer token was refused; `tokenSent` decides the `WWW-Authenticate` error parameter. */
-export class InvalidToken extends Schema.TaggedError<InvalidToken>()("InvalidToken", {
-  reason: Schema.String,
-  tokenSent: Schema.Boolean
-}) {}
 
 /** Which modes are on, and what their tokens must carry. A mode is on when its key material is given. */
 export interface AuthSettings {
