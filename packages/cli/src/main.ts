@@ -7,6 +7,7 @@ import { Layer } from "effect"
 import { existsSync } from "node:fs"
 import { examples } from "./CommandLine.js"
 import { registerDoctor } from "./commands/doctor.js"
+import { registerMcp } from "./commands/mcp.js"
 import { registerMigrate } from "./commands/migrate.js"
 import { registerReports } from "./commands/reports.js"
 import { registerTasks } from "./commands/tasks.js"
@@ -33,6 +34,7 @@ registerMigrate(program, database)
 registerTasks(program, tasks)
 registerReports(program, tasks)
 registerTransfer(program, tasks)
+registerMcp(program, tasks)
 registerToken(program, standalone)
 registerDoctor(program, standalone)
 

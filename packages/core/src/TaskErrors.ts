@@ -1,4 +1,7 @@
-/** The failures a use-case can report. They know nothing of HTTP: each host maps them. */
+/**
+ * The failures a use-case can report. They know nothing of HTTP: each host maps them, and tells
+ * its caller the sentence `sentenceFor` words, so every host says the same thing.
+ */
 import { Schema } from "effect"
 
 export class TaskNotFound extends Schema.TaggedError<TaskNotFound>()("TaskNotFound", {
@@ -37,5 +40,26 @@ export class RepositoryUnavailable extends Schema.TaggedError<RepositoryUnavaila
 }) {
   override get message() {
     return `The task store is unavailable: ${this.reason}`
+  }
+}
+
+/** Every failure a use-case reports on purpose. */
+export type TaskError = TaskNotFound | ValidationFailed | VersionMismatch | RepositoryUnavailable
+
+/**
+ * What a caller is told, in any host: one sentence for a person, never a cause's own text (no
+ * SQL, stack or secret). A missing task and another user's read the same. The field errors of a
+ * `ValidationFailed` are its `issues`, given beside this sentence.
+ */
+export const sentenceFor = (error: TaskError): string => {
+  switch (error._tag) {
+    case "TaskNotFound":
+      return "No such task exists for this user."
+    case "ValidationFailed":
+      return "The request breaks the rules listed in errors."
+    case "VersionMismatch":
+      return error.message
+    case "RepositoryUnavailable":
+      return "The task store is unavailable; retry shortly."
   }
 }

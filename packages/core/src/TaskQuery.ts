@@ -23,7 +23,9 @@ export const DEFAULT_LIMIT = 100
 export const MAX_LIMIT = 500
 
 export const PageLimit = Schema.Int.pipe(
-  Schema.filter((n) => (n >= 1 && n <= MAX_LIMIT) || `must be between 1 and ${MAX_LIMIT}`)
+  Schema.filter((n) => (n >= 1 && n <= MAX_LIMIT) || `must be between 1 and ${MAX_LIMIT}`, {
+    jsonSchema: { minimum: 1, maximum: MAX_LIMIT }
+  })
 )
 
 /** The list parameters as text, the way a query string or a command line carries them. */

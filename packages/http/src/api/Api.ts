@@ -202,10 +202,46 @@ const withoutFrameworkDecodeError = (spec: Record<string, any>): Record<string, 
   return spec
 }
 
+/** RFC 9728: where an MCP client learns which authorization server issues tokens for `/mcp`. */
+export const ProtectedResourceMetadata = Schema.Struct({
+  resource: Schema.String.annotations({ description: "This API's MCP endpoint, as the request reached it" }),
+  authorization_servers: Schema.optional(Schema.Array(Schema.String)).annotations({
+    description: "BETTER_AUTH_URL; left out when it is not set"
+  }),
+  bearer_methods_supported: Schema.Array(Schema.Literal("header"))
+}).annotations({ identifier: "ProtectedResourceMetadata" })
+
+const protectedResource = <const Name extends string>(name: Name, path: `/${string}`) =>
+  HttpApiEndpoint.get(name, path)
+    .addSuccess(ProtectedResourceMetadata)
+    .annotate(OpenApi.Description, "OAuth protected resource metadata (RFC 9728) of `/mcp`; no token needed")
+
+export const Mcp = HttpApiGroup.make("mcp")
+  .add(
+    HttpApiEndpoint.post("mcp", "/mcp")
+      .setPayload(Schema.Unknown.annotations({ description: "A JSON-RPC 2.0 message (or batch) of the Model Context Protocol" }))
+      .addSuccess(Schema.Unknown.annotations({ description: "The JSON-RPC response(s); 202 with no body for notifications" }))
+      .annotate(
+        OpenApi.Description,
+        "The task tools for AI agents (Model Context Protocol, Streamable HTTP, stateless) acting for the token's user: " +
+          "add_task, list_tasks, get_task, update_task, complete_task, delete_task. Send Accept: application/json, " +
+          "text/event-stream. A 401 names the protected resource metadata in WWW-Authenticate"
+      )
+      .addError(Declared.OriginNotAllowed)
+      .addError(Declared.MalformedJson)
+      .addError(Declared.PayloadTooLarge)
+      .addError(Declared.UnsupportedMediaType)
+      .middleware(Authentication)
+  )
+  .add(protectedResource("protectedResource", "/.well-known/oauth-protected-resource"))
+  .add(protectedResource("mcpProtectedResource", "/.well-known/oauth-protected-resource/mcp"))
+  .annotate(OpenApi.Title, "Tools for AI agents (MCP)")
+
 /** The whole API as documented. */
 export class Api extends HttpApi.make("todo-api")
   .add(UserTasks)
   .add(OwnTasks)
+  .add(Mcp)
   .add(Operations)
   .annotateContext(OpenApi.annotations({
     title: "Todo API",

@@ -46,7 +46,8 @@ const jwksAlgorithms = ["EdDSA", "ES256", "ES512", "RS256", "PS256"] as const
  */
 const retryAfterFailedFetch = Duration.seconds(1)
 
-type Check = (token: string) => Promise<JWTPayload>
+/** `resource`: a URL this host also serves (the MCP endpoint), accepted as a JWKS token's `aud`. */
+type Check = (token: string, resource: string | undefined) => Promise<JWTPayload>
 
 /**
  * Verified tokens, by their exact text: a client sends the same token on every request, and
@@ -167,6 +168,7 @@ const make = Effect.fnUntraced(function*(settings: AuthSettings) {
       ...(settings.issuer === undefined ? {} : { issuer: settings.issuer }),
       ...(settings.audience === undefined ? {} : { audience: settings.audience })
     }
+    // The resource audience is for what an OAuth server issues to MCP clients: JWKS tokens alone.
     checks.set("HS256", (token) => jwtVerify(token, key, options).then((result) => notIssuedInTheFuture(result.payload)))
   }
 
@@ -190,7 +192,10 @@ const make = Effect.fnUntraced(function*(settings: AuthSettings) {
       issuer: settings.issuer ?? origin,
       audience: settings.audience ?? origin
     }
-    const check: Check = (token) => jwtVerify(token, keySet, options).then((result) => notIssuedInTheFuture(result.payload))
+    const audience = options.audience as string
+    const check: Check = (token, resource) =>
+      jwtVerify(token, keySet, resource === undefined ? options : { ...options, audience: [audience, resource] })
+        .then((result) => notIssuedInTheFuture(result.payload))
     for (const alg of jwksAlgorithms) checks.set(alg, check)
   }
 
@@ -211,37 +216,40 @@ const make = Effect.fnUntraced(function*(settings: AuthSettings) {
   const verified = verifiedCache()
   // A page that loads fires several requests with one new token at once: they share one check.
   const checking = new Map<string, Promise<JWTPayload>>()
-  const checked = (check: Check, token: string): Promise<JWTPayload> => {
-    let payload = checking.get(token)
+  const checked = (check: Check, token: string, resource: string | undefined, key: string): Promise<JWTPayload> => {
+    let payload = checking.get(key)
     if (payload === undefined) {
-      payload = check(token).finally(() => checking.delete(token))
-      checking.set(token, payload)
+      payload = check(token, resource).finally(() => checking.delete(key))
+      checking.set(key, payload)
     }
     return payload
   }
-  const verifyAnew = (token: string) =>
+  const verifyAnew = (token: string, resource: string | undefined, key: string) =>
     checkFor(token).pipe(
       Effect.flatMap((check) =>
-        Effect.tryPromise({ try: () => checked(check, token), catch: (error) => refused(reasonFor(error)) })
+        Effect.tryPromise({ try: () => checked(check, token, resource, key), catch: (error) => refused(reasonFor(error)) })
       ),
       Effect.flatMap((payload) =>
         Either.map(userOf(payload), (user) => {
-          verified.set(token, user, payload.exp)
+          verified.set(key, user, payload.exp)
           return user
         })
       )
     )
 
   return JwtVerifier.of({
-    verify: (token) => {
-      const user = verified.get(token)
-      return user === undefined ? verifyAnew(token) : Effect.succeed(user)
+    verify: (token, resource) => {
+      // A token accepted for the resource only must not be taken from the cache for the other routes.
+      const key = resource === undefined ? token : `${resource} ${token}`
+      const user = verified.get(key)
+      return user === undefined ? verifyAnew(token, resource, key) : Effect.succeed(user)
     }
   })
 })
 
 export class JwtVerifier extends Context.Tag("@todo/http/JwtVerifier")<JwtVerifier, {
-  readonly verify: (token: string) => Effect.Effect<UserId, InvalidToken>
+  /** `resource`, when given, is also accepted as the `aud` of a JWKS token (RFC 8707/9728: the MCP endpoint's URL). */
+  readonly verify: (token: string, resource?: string) => Effect.Effect<UserId, InvalidToken>
 }>() {
   static readonly make: (settings: AuthSettings) => Effect.Effect<JwtVerifier["Type"]> = make
 

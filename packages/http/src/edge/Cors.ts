@@ -6,8 +6,17 @@
 import type * as HttpApp from "@effect/platform/HttpApp"
 import * as HttpMiddleware from "@effect/platform/HttpMiddleware"
 
-const REQUEST_HEADERS = ["authorization", "content-type", "if-match", "idempotency-key", "x-request-id"]
-const RESPONSE_HEADERS = ["etag", "location", "link", "retry-after", "x-request-id", "www-authenticate"]
+// The MCP transport's session and version headers are for `/mcp`; harmless on the other routes.
+const REQUEST_HEADERS = [
+  "authorization",
+  "content-type",
+  "if-match",
+  "idempotency-key",
+  "x-request-id",
+  "mcp-session-id",
+  "mcp-protocol-version"
+]
+const RESPONSE_HEADERS = ["etag", "location", "link", "retry-after", "x-request-id", "www-authenticate", "mcp-session-id"]
 const PREFLIGHT_CACHE_SECONDS = 600
 
 export interface CorsPolicy {
@@ -15,9 +24,11 @@ export interface CorsPolicy {
   readonly middleware: <E, R>(app: HttpApp.Default<E, R>) => HttpApp.Default<E, R>
   /** The headers the middleware puts on an actual (not preflight) response, for the task routes. */
   readonly responseHeaders: (origin: string | undefined) => Readonly<Record<string, string>>
+  /** Whether `origin` (an `Origin` header) is one `CORS_ORIGINS` lets in. */
+  readonly allows: (origin: string) => boolean
 }
 
-const none: CorsPolicy = { middleware: (app) => app, responseHeaders: () => ({}) }
+const none: CorsPolicy = { middleware: (app) => app, responseHeaders: () => ({}), allows: () => false }
 
 export const policy = (origins: ReadonlyArray<string>): CorsPolicy => {
   if (origins.length === 0) return none
@@ -37,6 +48,7 @@ export const policy = (origins: ReadonlyArray<string>): CorsPolicy => {
   always["access-control-expose-headers"] = RESPONSE_HEADERS.join(",")
   return {
     middleware,
+    allows: (origin) => anyOrigin || allowed.has(origin),
     responseHeaders: (origin) =>
       origin !== undefined && !anyOrigin && allowed.has(origin)
         ? Object.assign({ "access-control-allow-origin": origin, vary: "Origin" }, always)

@@ -8,6 +8,7 @@ import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import {
   FieldIssue,
   RepositoryUnavailable,
+  sentenceFor,
   TaskNotFound,
   ValidationFailed,
   VersionMismatch
@@ -17,6 +18,7 @@ import * as Reply from "../edge/Reply.js"
 import {
   InvalidToken,
   MalformedJson,
+  OriginNotAllowed,
   PayloadTooLarge,
   RateLimited,
   UnsupportedMediaType,
@@ -85,6 +87,7 @@ export type KnownError =
   | RepositoryUnavailable
   | InvalidToken
   | UserMismatch
+  | OriginNotAllowed
   | MalformedJson
   | UnsupportedMediaType
   | PayloadTooLarge
@@ -95,6 +98,7 @@ const STATUS = {
   MalformedJson: 400,
   InvalidToken: 401,
   UserMismatch: 403,
+  OriginNotAllowed: 403,
   TaskNotFound: 404,
   VersionMismatch: 412,
   PayloadTooLarge: 413,
@@ -107,13 +111,11 @@ const STATUS = {
 
 const detailOf = (error: KnownError): string => {
   switch (error._tag) {
-    // The same sentence whether the task is missing or someone else's.
     case "TaskNotFound":
-      return "No such task exists for this user."
     case "ValidationFailed":
-      return "The request breaks the rules listed in errors."
+    case "VersionMismatch":
     case "RepositoryUnavailable":
-      return "The task store is unavailable; retry shortly."
+      return sentenceFor(error)
     case "InvalidToken":
       return error.tokenSent ? "The bearer token was refused." : "A bearer token is required."
     default:
@@ -179,6 +181,7 @@ export const Declared = {
   MalformedJson: declared(MalformedJson, "The body is not valid JSON, or is missing"),
   InvalidToken: declared(InvalidToken, "No, a malformed, an expired or a badly signed bearer token"),
   UserMismatch: declared(UserMismatch, "{user_id} is not the token's subject"),
+  OriginNotAllowed: declared(OriginNotAllowed, "An Origin header that CORS_ORIGINS does not list"),
   TaskNotFound: declared(TaskNotFound, "No such task for this user, or an id that is not a positive integer"),
   VersionMismatch: declared(VersionMismatch, "If-Match names none of the task's current version"),
   PayloadTooLarge: declared(PayloadTooLarge, "The body is over 64 KiB"),

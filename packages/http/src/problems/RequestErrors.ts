@@ -51,3 +51,10 @@ export class UriTooLong extends Schema.TaggedError<UriTooLong>()("UriTooLong", {
     return `The request target is longer than ${this.limit} bytes.`
   }
 }
+
+/** An `Origin` that `CORS_ORIGINS` does not list, on the route that refuses one (the MCP transport's rule). */
+export class OriginNotAllowed extends Schema.TaggedError<OriginNotAllowed>()("OriginNotAllowed", {}) {
+  override get message() {
+    return "Requests from this origin are not allowed."
+  }
+}

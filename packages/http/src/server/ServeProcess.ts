@@ -31,6 +31,7 @@ const describe = (error: unknown): string => {
 
 const serve = Effect.gen(function*() {
   const config = yield* ServerConfig
+  const { settings } = yield* AuthConfig.load
   const server = announce.pipe(
     Layer.provide(Server.layer({
       port: config.port,
@@ -39,7 +40,8 @@ const serve = Effect.gen(function*() {
       accessLog: LogLevel.lessThanEqual(config.logLevel, LogLevel.Info),
       rateLimit: { perMinute: config.rateLimitPerMinute, burst: config.rateLimitBurst },
       shutdownTimeoutSeconds: config.shutdownTimeoutSeconds,
-      requestTimeoutSeconds: config.requestTimeoutSeconds
+      requestTimeoutSeconds: config.requestTimeoutSeconds,
+      authorizationServer: settings.betterAuthUrl?.href.replace(/\/$/, "")
     })),
     Layer.provide(JwtVerifier.layerFromEnv),
     Layer.provide(Database.layer)

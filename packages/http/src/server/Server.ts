@@ -1,5 +1,5 @@
 /**
- * The HTTP server: the task routes, the Api's operational handlers, and the middleware their
+ * The HTTP server: the task routes, `/mcp`, the Api's operational handlers, and the middleware their
  * responses go through (request id, access log, CORS, problem details). It needs a
  * `TaskRepository` and a `JwtVerifier`.
  */
@@ -11,6 +11,7 @@ import { createServer } from "node:http"
 import { Api, OperationsApi } from "../api/Api.js"
 import { answerClientErrors } from "./NodeParseErrors.js"
 import * as Cors from "../edge/Cors.js"
+import type { NodeRoutes } from "../edge/NodeResponder.js"
 import { drainOnClose } from "./GracefulShutdown.js"
 import * as Listener from "./Listener.js"
 import { OperationsLive } from "../api/OperationalHandlers.js"
@@ -19,6 +20,7 @@ import { UserRateLimit } from "../auth/RateLimit.js"
 import { withRequestId } from "../edge/RequestId.js"
 import { requestLog } from "../edge/AccessLog.js"
 import { routeTable } from "../api/RouteTable.js"
+import * as McpRoutes from "../mcp/McpRoutes.js"
 import * as TaskRoutes from "../tasks/TaskRoutes.js"
 import { rejectLongUris } from "../edge/UriLength.js"
 
@@ -32,6 +34,8 @@ export interface ServerOptions {
   readonly rateLimit: { readonly perMinute: number; readonly burst: number }
   readonly shutdownTimeoutSeconds: number
   readonly requestTimeoutSeconds: number
+  /** BETTER_AUTH_URL, named as the authorization server of `/mcp`. */
+  readonly authorizationServer?: string | undefined
 }
 
 const HEADERS_TIMEOUT_MS = 10_000
@@ -72,7 +76,18 @@ export const layer = (options: ServerOptions) =>
     const server = nodeServer(options)
     const cors = Cors.policy(options.corsOrigins)
     const taskRoutes = TaskRoutes.make({ routes, cors, accessLog: options.accessLog })
-    const listener = Listener.layer(server, { port: options.port, host: options.host }, taskRoutes).pipe(
+    const mcpRoutes = McpRoutes.make({
+      routes,
+      cors,
+      accessLog: options.accessLog,
+      authorizationServer: options.authorizationServer
+    })
+    // The task routes first: they are the traffic.
+    const nodeRoutes = Effect.map(
+      Effect.all([taskRoutes, mcpRoutes]),
+      ([tasks, mcp]): NodeRoutes => (incoming, response) => tasks(incoming, response) || mcp(incoming, response)
+    )
+    const listener = Listener.layer(server, { port: options.port, host: options.host }, nodeRoutes).pipe(
       Layer.provide(Tasks.layer),
       Layer.provide(UserRateLimit.layer(options.rateLimit))
     )

@@ -6,19 +6,16 @@
  * use-case and the database together (README, Performance), and these routes are the traffic.
  */
 import type { UserId } from "@todo/core"
-import { Cause, Effect, Exit, FiberId, Runtime } from "effect"
-import type { IncomingMessage, ServerResponse } from "node:http"
+import { Effect, Runtime } from "effect"
+import type { IncomingMessage } from "node:http"
 import { OwnTasks, UserTasks } from "../api/Api.js"
 import { bearerToken } from "../auth/Authentication.js"
 import type { CorsPolicy } from "../edge/Cors.js"
-import { problemOf } from "../problems/ProblemOfCause.js"
 import { JwtVerifier } from "../auth/JwtVerifier.js"
-import * as Problem from "../problems/Problem.js"
 import { UserRateLimit } from "../auth/RateLimit.js"
-import * as Reply from "../edge/Reply.js"
 import { InvalidToken, RateLimited, UserMismatch } from "../problems/RequestErrors.js"
-import { requestIdOf } from "../edge/RequestId.js"
-import { CLIENT_CLOSED, type RequestFacts, writeRequestLine } from "../edge/AccessLog.js"
+import type { RequestFacts } from "../edge/AccessLog.js"
+import { factsOf, type NodeRoutes, responder } from "../edge/NodeResponder.js"
 import type { Match, RouteTable } from "../api/RouteTable.js"
 import * as TaskHandlers from "./TaskHandlers.js"
 import { MAX_URI_BYTES } from "../edge/UriLength.js"
@@ -30,14 +27,7 @@ export interface TaskRoutesOptions {
   readonly accessLog: boolean
 }
 
-/** Answers `incoming` if it is for a task route, and says whether it was. */
-export type TaskRoutes = (incoming: IncomingMessage, response: ServerResponse) => boolean
-
 const TASK_GROUPS: ReadonlySet<string> = new Set([UserTasks.identifier, OwnTasks.identifier])
-
-/** Node joins a repeated header with commas, except the ones it does not know, which stay a list. */
-const headerText = (value: string | Array<string> | undefined): string | undefined =>
-  Array.isArray(value) ? value.join(", ") : value
 
 const noToken = new InvalidToken({ reason: "no bearer token was sent", tokenSent: false })
 const userMismatch = new UserMismatch()
@@ -47,7 +37,7 @@ export const make = (options: TaskRoutesOptions) =>
     const operations: Readonly<Record<string, TaskHandlers.Operation | undefined>> = yield* TaskHandlers.make
     const verifier = yield* JwtVerifier
     const limiter = yield* UserRateLimit
-    const runFork = Runtime.runFork(yield* Effect.runtime<never>())
+    const respond = responder(Runtime.runFork(yield* Effect.runtime<never>()), options)
 
     /** The tasks' owner: the token's user, who must be the one the path names, if it names one. */
     const ownerOf = (incoming: IncomingMessage, pathUser: string | undefined, facts: RequestFacts) => {
@@ -69,19 +59,10 @@ export const make = (options: TaskRoutesOptions) =>
       facts: RequestFacts
     ) =>
       ownerOf(incoming, match.params["user_id"], facts).pipe(
-        Effect.flatMap((owner) => operation({ owner, id: match.params["id"], incoming, url })),
-        Effect.catchAllCause((cause) =>
-          // An interrupted request has no one left to answer.
-          Cause.isInterruptedOnly(cause)
-            ? Effect.failCause(cause as Cause.Cause<never>)
-            : problemOf(cause, facts.requestId).pipe(
-              Effect.map(Problem.toReply),
-              Effect.annotateLogs("request_id", facts.requestId)
-            )
-        )
+        Effect.flatMap((owner) => operation({ owner, id: match.params["id"], incoming, url }))
       )
 
-    const routes: TaskRoutes = (incoming, response) => {
+    const routes: NodeRoutes = (incoming, response) => {
       const url = incoming.url ?? "/"
       // An over-long target is left to HttpApi's 414.
       if (url.length > MAX_URI_BYTES) return false
@@ -91,26 +72,8 @@ export const make = (options: TaskRoutesOptions) =>
         ? operations[match.endpoint.name]
         : undefined
       if (match === undefined || operation === undefined) return false
-      const facts: RequestFacts = {
-        requestId: requestIdOf(headerText(incoming.headers["x-request-id"])),
-        method,
-        route: match.endpoint.path,
-        started: performance.now(),
-        userId: undefined
-      }
-      const fiber = runFork(answer(incoming, url, match, operation, facts))
-      fiber.addObserver((exit) => {
-        if (Exit.isSuccess(exit)) {
-          Reply.write(response, exit.value, {
-            "x-request-id": facts.requestId,
-            ...options.cors.responseHeaders(incoming.headers.origin)
-          })
-        }
-        if (options.accessLog) writeRequestLine(facts, Exit.isSuccess(exit) ? exit.value.status : CLIENT_CLOSED)
-      })
-      response.once("close", () => {
-        if (!response.writableEnded) fiber.unsafeInterruptAsFork(FiberId.none)
-      })
+      const facts = factsOf(incoming, method, match.endpoint.path)
+      respond(incoming, response, facts, answer(incoming, url, match, operation, facts))
       return true
     }
     return routes
