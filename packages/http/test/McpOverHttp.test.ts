@@ -127,7 +127,7 @@ describe("/mcp on the embedded database", () => {
     const proxied = await fetch(`${api.url}/.well-known/oauth-protected-resource`, {
       headers: { "x-forwarded-proto": "https", "x-forwarded-host": "todo.example.com" }
     })
-    expect((await proxied.json()).resource).toBe("https://todo.example.com/mcp")
+    expect(((await proxied.json()) as { resource: string }).resource).toBe("https://todo.example.com/mcp")
   })
 
   it("an Origin that CORS_ORIGINS does not list is 403, with or without a token; a listed one gets the CORS headers", async () => {
@@ -173,7 +173,7 @@ describe("/mcp on the embedded database", () => {
     })
     expect(initialized.status).toBe(200)
     expect(initialized.headers.get("mcp-session-id")).toBeNull()
-    expect((await initialized.json()).result.serverInfo.name).toBe("todo-api")
+    expect(((await initialized.json()) as { result: { serverInfo: { name: string } } }).result.serverInfo.name).toBe("todo-api")
   })
 
   it("keeps the REST rules: request ids, the body limit, and malformed JSON as problems", async () => {
@@ -207,10 +207,10 @@ describe("/mcp on the embedded database", () => {
   })
 
   it("is declared in the OpenAPI document, with its metadata routes", async () => {
-    const spec = await (await fetch(`${api.url}/api/openapi.json`)).json()
-    expect(Object.keys(spec.paths["/mcp"])).toEqual(["post"])
-    expect(spec.paths["/.well-known/oauth-protected-resource"].get).toBeDefined()
-    expect(spec.paths["/.well-known/oauth-protected-resource/mcp"].get).toBeDefined()
+    const spec = (await (await fetch(`${api.url}/api/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> }
+    expect(Object.keys(spec.paths["/mcp"] ?? {})).toEqual(["post"])
+    expect(spec.paths["/.well-known/oauth-protected-resource"]?.["get"]).toBeDefined()
+    expect(spec.paths["/.well-known/oauth-protected-resource/mcp"]?.["get"]).toBeDefined()
   })
 })
 
