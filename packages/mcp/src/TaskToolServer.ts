@@ -10,8 +10,7 @@ import {
   CallToolRequestSchema,
   type CallToolResult,
   ErrorCode,
-  ListToolsRequestSchema,
-  McpError
+  ListToolsRequestSchema
 } from "@modelcontextprotocol/sdk/types.js"
 import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv"
 import { sentenceFor, type TaskError, type Tasks, type UserId } from "@todo/core"
@@ -44,7 +43,8 @@ const refusal = (error: TaskError): CallToolResult => ({
   isError: true
 })
 
-const internalError = () => new McpError(ErrorCode.InternalError, "Internal error")
+/** Thrown from a handler, it becomes the JSON-RPC error as it is (an `McpError` would prefix its message with its code). */
+const protocolError = (code: ErrorCode, message: string) => Object.assign(new Error(message), { code })
 
 // The SDK makes an Ajv instance per server unless given one; a server is made per HTTP request.
 let validator: AjvJsonSchemaValidator | undefined
@@ -59,7 +59,7 @@ export const makeServer = (user: UserId, run: ToolRunner): Server => {
   server.setRequestHandler(ListToolsRequestSchema, () => ({ tools }))
   server.setRequestHandler(CallToolRequestSchema, async (request) => {
     const tool = byName.get(request.params.name)
-    if (tool === undefined) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${request.params.name}`)
+    if (tool === undefined) throw protocolError(ErrorCode.InvalidParams, `Unknown tool: ${request.params.name}`)
     const exit = await run(
       tool.run(user, request.params.arguments ?? {}).pipe(
         Effect.tapErrorTag("RepositoryUnavailable", (error) => Effect.logWarning("the task store is unavailable", error.reason)),
@@ -69,7 +69,7 @@ export const makeServer = (user: UserId, run: ToolRunner): Server => {
     if (Exit.isSuccess(exit)) return success(exit.value)
     const failure = Cause.failureOption(exit.cause)
     if (Option.isSome(failure)) return refusal(failure.value)
-    throw internalError()
+    throw protocolError(ErrorCode.InternalError, "Internal error")
   })
   return server
 }
