@@ -20,6 +20,15 @@ export interface UpdateOptions {
   readonly expectedUpdatedAt?: DateTime.Utc | undefined
 }
 
+/** A task to import, and which other task of the same import (by position) is its next occurrence. */
+export type ImportDraft = TaskDraft & { readonly next_occurrence_index: number | null }
+
+/**
+ * Completing: when `update` or `toggleCompleted` takes a task from not completed to completed,
+ * and it repeats and has no `next_occurrence_id` yet, the same transaction stores
+ * `nextOccurrence(task as completed, at)` (when the series goes on) and sets the task's
+ * `next_occurrence_id` to it. A task gets at most one copy, ever, however many completions race.
+ */
 export interface TaskRepositoryShape {
   /** With an idempotency key, a second insert under the same key returns the first task. */
   readonly insert: (
@@ -27,21 +36,22 @@ export interface TaskRepositoryShape {
     draft: TaskDraft,
     idempotencyKey?: string
   ) => Effect.Effect<Task, RepositoryUnavailable>
-  /** All or nothing, in one transaction. */
+  /** All or nothing, in one transaction; nothing imported completes, so nothing spawns. */
   readonly insertAll: (
     owner: UserId,
-    drafts: ReadonlyArray<TaskDraft>
+    drafts: ReadonlyArray<ImportDraft>
   ) => Effect.Effect<number, RepositoryUnavailable>
   readonly findById: (owner: UserId, id: TaskId) => Effect.Effect<Option.Option<Task>, RepositoryUnavailable>
   /** At most `query.limit` tasks, in the query's total order, after `query.after`. */
   readonly list: (owner: UserId, query: TaskListQuery) => Effect.Effect<ReadonlyArray<Task>, RepositoryUnavailable>
+  /** See completing, above. */
   readonly update: (
     owner: UserId,
     id: TaskId,
     patch: TaskPatch,
     options: UpdateOptions
   ) => Effect.Effect<Task, TaskNotFound | VersionMismatch | RepositoryUnavailable>
-  /** Flips `completed` in one atomic step, so concurrent toggles all count. */
+  /** Flips `completed` in one atomic step, so concurrent toggles all count (see completing, above). */
   readonly toggleCompleted: (
     owner: UserId,
     id: TaskId,

@@ -1,7 +1,17 @@
 /** The use-cases, one service shared by every host. Each takes the acting user. */
 import { Chunk, Context, DateTime, Effect, Either, Layer, Option, Stream } from "effect"
 import { decodeCursor, encodeCursor } from "./Cursor.js"
-import type { ImportedTask, NewTask, Task, TaskDraft, TaskId, TaskPatch, UserId } from "./Task.js"
+import {
+  type ImportedTask,
+  keepsDueDate,
+  type NewTask,
+  recurrenceNeedsDueDate,
+  type Task,
+  type TaskDraft,
+  type TaskId,
+  type TaskPatch,
+  type UserId
+} from "./Task.js"
 import { TaskNotFound, VersionMismatch, type RepositoryUnavailable, type ValidationFailed } from "./TaskErrors.js"
 import type { TaskListParams, TaskListQuery } from "./TaskQuery.js"
 import { TaskRepository, type UserTaskCount } from "./TaskRepository.js"
@@ -42,7 +52,7 @@ export class Tasks extends Context.Tag("@todo/core/Tasks")<Tasks, {
     id: TaskId,
     patch: TaskPatch,
     options?: { readonly expectedVersion?: string | undefined }
-  ) => Effect.Effect<Task, TaskNotFound | VersionMismatch | RepositoryUnavailable>
+  ) => Effect.Effect<Task, TaskNotFound | VersionMismatch | ValidationFailed | RepositoryUnavailable>
   readonly setCompleted: (
     actor: UserId,
     id: TaskId,
@@ -75,6 +85,9 @@ export class Tasks extends Context.Tag("@todo/core/Tasks")<Tasks, {
         priority: input.priority ?? "medium",
         tags: input.tags ?? [],
         due_date: input.due_date ?? null,
+        recurrence: input.recurrence ?? null,
+        timezone: input.timezone ?? null,
+        remind_at: input.remind_at ?? null,
         created_at: ("created_at" in input && input.created_at) || now,
         updated_at: ("updated_at" in input && input.updated_at) || now
       })
@@ -132,9 +145,29 @@ export class Tasks extends Context.Tag("@todo/core/Tasks")<Tasks, {
           yield* get(actor, id)
           return yield* new VersionMismatch({ id })
         }
-        const task = yield* repository.update(actor, id, patch, { at, expectedUpdatedAt })
+        const task = dependsOnStoredTask(patch)
+          ? yield* updateKeepingDueDate(actor, id, patch, at, expectedUpdatedAt)
+          : yield* repository.update(actor, id, patch, { at, expectedUpdatedAt })
         return yield* ownedBy(actor, id)(task)
       })
+
+      // Read, check, and write only that version: a write in between is retried, unless the
+      // caller named a version of their own.
+      const updateKeepingDueDate = (
+        actor: UserId,
+        id: TaskId,
+        patch: TaskPatch,
+        at: DateTime.Utc,
+        expectedUpdatedAt: DateTime.Utc | undefined
+      ) =>
+        Effect.gen(function*() {
+          const stored = yield* get(actor, id)
+          if (expectedUpdatedAt !== undefined && !DateTime.Equivalence(stored.updated_at, expectedUpdatedAt)) {
+            return yield* new VersionMismatch({ id })
+          }
+          if (!keepsDueDate(stored, patch)) return yield* recurrenceNeedsDueDate()
+          return yield* repository.update(actor, id, patch, { at, expectedUpdatedAt: stored.updated_at })
+        }).pipe(Effect.retry({ while: (error) => error._tag === "VersionMismatch" && expectedUpdatedAt === undefined }))
 
       const setCompleted = Effect.fnUntraced(function* setCompleted(actor: UserId, id: TaskId, completed: boolean) {
         const at = yield* DateTime.now
@@ -156,7 +189,17 @@ export class Tasks extends Context.Tag("@todo/core/Tasks")<Tasks, {
 
       const importAll = Effect.fnUntraced(function* importAll(actor: UserId, tasks: ReadonlyArray<ImportedTask>) {
         const now = yield* DateTime.now
-        return yield* repository.insertAll(actor, tasks.map((task) => draftOf(task, now)))
+        const positions = new Map<number, number>()
+        tasks.forEach((task, index) => {
+          if (task.id !== undefined && !positions.has(task.id)) positions.set(task.id, index)
+        })
+        return yield* repository.insertAll(
+          actor,
+          tasks.map((task, index) => {
+            const next = task.next_occurrence_id == null ? undefined : positions.get(task.next_occurrence_id)
+            return { ...draftOf(task, now), next_occurrence_index: next === undefined || next === index ? null : next }
+          })
+        )
       })
 
       const exportAll = (actor: UserId): Stream.Stream<Task, RepositoryUnavailable> =>
@@ -211,6 +254,10 @@ export class Tasks extends Context.Tag("@todo/core/Tasks")<Tasks, {
     })
   )
 }
+
+/** Whether the patch alone cannot tell that a recurring task keeps its due date. */
+const dependsOnStoredTask = (patch: TaskPatch): boolean =>
+  (patch.recurrence != null && patch.due_date === undefined) || (patch.due_date === null && patch.recurrence === undefined)
 
 const versionToDateTime = (version: string): DateTime.Utc | null => {
   if (!/^\d{1,15}$/.test(version)) return null
