@@ -4,6 +4,8 @@
  */
 import { SqlClient } from "@effect/sql/SqlClient"
 import {
+  type ImportDraft,
+  nextOccurrence,
   PRIORITY_RANK,
   RepositoryUnavailable,
   type Priority,
@@ -34,6 +36,10 @@ interface TaskRow {
   readonly due_date: Date | null
   readonly created_at: Date
   readonly updated_at: Date
+  readonly recurrence: string | null
+  readonly timezone: string | null
+  readonly remind_at: Date | null
+  readonly next_occurrence_id: number | null
 }
 
 const PRIORITY_OF_RANK: ReadonlyArray<Priority> = (Object.keys(PRIORITY_RANK) as Array<Priority>)
@@ -51,10 +57,15 @@ const toTask = (row: TaskRow): Task => ({
   tags: row.tags,
   due_date: row.due_date === null ? null : DateTime.unsafeMake(row.due_date),
   created_at: DateTime.unsafeMake(row.created_at),
-  updated_at: DateTime.unsafeMake(row.updated_at)
+  updated_at: DateTime.unsafeMake(row.updated_at),
+  recurrence: row.recurrence,
+  timezone: row.timezone,
+  remind_at: row.remind_at === null ? null : DateTime.unsafeMake(row.remind_at),
+  next_occurrence_id: row.next_occurrence_id as TaskId | null
 })
 
 const toDate = DateTime.toDateUtc
+const toDateOrNull = (dateTime: DateTime.Utc | null) => (dateTime === null ? null : toDate(dateTime))
 
 /** `%`, `_` and `\` in a search text match themselves. */
 const containsPattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
@@ -62,7 +73,8 @@ const containsPattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\
 /** The operations that are not one request's statements get the same bound; an import gets it per batch. */
 const guard = guarded(STATEMENT_TIMEOUT)
 
-const COLUMNS = "id, user_id, title, description, completed, priority, tags, due_date, created_at, updated_at"
+const COLUMNS =
+  "id, user_id, title, description, completed, priority, tags, due_date, created_at, updated_at, recurrence, timezone, remind_at, next_occurrence_id"
 
 const SORT_EXPRESSION: Record<SortKey, string> = {
   created_at: "created_at",
@@ -127,18 +139,6 @@ export const layer: Layer.Layer<TaskRepository, never, SqlClient | Statements> =
     const { rows } = yield* Statements
     const provideSql = Effect.provideService(SqlClient, sql)
 
-    const rowOf = (owner: UserId, draft: TaskDraft) => ({
-      user_id: owner,
-      title: draft.title,
-      description: draft.description,
-      completed: draft.completed,
-      priority: PRIORITY_RANK[draft.priority],
-      tags: draft.tags,
-      due_date: draft.due_date === null ? null : toDate(draft.due_date),
-      created_at: toDate(draft.created_at),
-      updated_at: toDate(draft.updated_at)
-    })
-
     const firstTask = (rows: ReadonlyArray<TaskRow>) => Option.map(Arr.head(rows), toTask)
 
     // The statements of every request are fixed text with parameters, prepared here once.
@@ -146,19 +146,27 @@ export const layer: Layer.Layer<TaskRepository, never, SqlClient | Statements> =
       Effect.map(rows<TaskRow>(`SELECT ${COLUMNS} FROM tasks WHERE id = $1 AND user_id = $2`, [id, owner]), firstTask)
 
     const INSERT = `INSERT INTO tasks
-      (user_id, title, description, completed, priority, tags, due_date, created_at, updated_at, idempotency_key)
-      VALUES ($1, $2, $3, $4, $5, $6::text[], $7, $8, $9, $10)`
+      (user_id, title, description, completed, priority, tags, due_date, created_at, updated_at, recurrence, timezone,
+       remind_at, idempotency_key)
+      VALUES ($1, $2, $3, $4, $5, $6::text[], $7, $8, $9, $10, $11, $12, $13)`
 
-    const insertParams = (owner: UserId, draft: TaskDraft, idempotencyKey: string | null) => [
-      owner,
+    const draftValues = (draft: TaskDraft) => [
       draft.title,
       draft.description,
       draft.completed,
       PRIORITY_RANK[draft.priority],
       draft.tags,
-      draft.due_date === null ? null : toDate(draft.due_date),
+      toDateOrNull(draft.due_date),
       toDate(draft.created_at),
       toDate(draft.updated_at),
+      draft.recurrence,
+      draft.timezone,
+      toDateOrNull(draft.remind_at)
+    ]
+
+    const insertParams = (owner: UserId, draft: TaskDraft, idempotencyKey: string | null) => [
+      owner,
+      ...draftValues(draft),
       idempotencyKey
     ]
 
@@ -190,17 +198,47 @@ export const layer: Layer.Layer<TaskRepository, never, SqlClient | Statements> =
 
     // Bounded so that a large import stays under PostgreSQL's 65535 parameters per statement.
     const INSERT_BATCH = 1000
+    const IMPORTED_COLUMNS = 14
 
-    const insertAll = (owner: UserId, drafts: ReadonlyArray<TaskDraft>) =>
-      guardedSteps(STATEMENT_TIMEOUT)((batchDone) =>
-        sql.withTransaction(
-          Effect.forEach(
-            Arr.chunksOf(drafts, INSERT_BATCH),
+    const importStatement = (rows: number) => {
+      const values = Array.from({ length: rows }, (_, row) => {
+        const first = row * IMPORTED_COLUMNS
+        const placeholder = (column: number) => `$${first + column}`
+        return `(${placeholder(1)}, ${placeholder(2)}, ${placeholder(3)}, ${placeholder(4)}, ${placeholder(5)}, ${
+          placeholder(6)
+        }, ${placeholder(7)}::text[], ${
+          Array.from({ length: IMPORTED_COLUMNS - 7 }, (_, column) => placeholder(column + 8)).join(", ")
+        })`
+      })
+      return `INSERT INTO tasks (id, user_id, title, description, completed, priority, tags, due_date, created_at, updated_at,
+        recurrence, timezone, remind_at, next_occurrence_id)
+        OVERRIDING SYSTEM VALUE VALUES ${values.join(", ")}`
+    }
+
+    // Ids are taken from the sequence first, so that a task can name another of the same import as its next occurrence.
+    const insertAll = (owner: UserId, drafts: ReadonlyArray<ImportDraft>) =>
+      guardedSteps(STATEMENT_TIMEOUT)((stepDone) =>
+        sql.withTransaction(Effect.gen(function*() {
+          const ids = (yield* sql.unsafe<{ id: number }>(
+            "SELECT nextval(pg_get_serial_sequence('tasks', 'id'))::integer AS id FROM generate_series(1, $1)",
+            [drafts.length]
+          )).map((row) => row.id)
+          yield* stepDone
+          yield* Effect.forEach(
+            Arr.chunksOf(drafts.map((draft, index) => [draft, ids[index]!] as const), INSERT_BATCH),
             (batch) =>
-              Effect.zipRight(sql`INSERT INTO tasks ${sql.insert(batch.map((draft) => rowOf(owner, draft)))}`, batchDone),
+              sql.unsafe(
+                importStatement(batch.length),
+                batch.flatMap(([draft, id]) => [
+                  id,
+                  owner,
+                  ...draftValues(draft),
+                  draft.next_occurrence_index === null ? null : ids[draft.next_occurrence_index]
+                ])
+              ).pipe(Effect.zipRight(stepDone)),
             { discard: true }
           )
-        )
+        }))
       ).pipe(Effect.as(drafts.length), Effect.withSpan("PgTaskRepository.insertAll"))
 
     const list = (owner: UserId, query: TaskListQuery) =>
@@ -219,45 +257,100 @@ export const layer: Layer.Layer<TaskRepository, never, SqlClient | Statements> =
       if (patch.completed !== undefined) assign("completed", patch.completed)
       if (patch.priority !== undefined) assign("priority", PRIORITY_RANK[patch.priority])
       if (patch.tags !== undefined) assign("tags", patch.tags, "::text[]")
-      if (patch.due_date !== undefined) {
-        assign("due_date", patch.due_date === null ? null : toDate(patch.due_date), "::timestamptz")
-      }
+      if (patch.due_date !== undefined) assign("due_date", toDateOrNull(patch.due_date), "::timestamptz")
+      if (patch.recurrence !== undefined) assign("recurrence", patch.recurrence)
+      if (patch.timezone !== undefined) assign("timezone", patch.timezone)
+      if (patch.remind_at !== undefined) assign("remind_at", toDateOrNull(patch.remind_at), "::timestamptz")
       return assignments
     }
 
-    const update = (
+    /**
+     * A write to one task. When it may complete the task, `repeats` says in SQL whether the task
+     * repeats once written. The common case is one statement, which leaves alone a task it would
+     * complete while that task repeats and has no next occurrence yet: such a task (and one not
+     * found) takes the locked path, where the copy is made.
+     */
+    const write = (
       owner: UserId,
       id: TaskId,
-      patch: TaskPatch,
+      change: { readonly assignments: string; readonly params: Array<unknown>; readonly repeats: string | null },
       options: { readonly at: DateTime.Utc; readonly expectedUpdatedAt?: DateTime.Utc | undefined }
     ) =>
       Effect.gen(function*() {
-        const params: Array<unknown> = [id, owner, toDate(options.at)]
-        const expected = options.expectedUpdatedAt === undefined
-          ? ""
-          : ` AND updated_at = $${params.push(toDate(options.expectedUpdatedAt))}::timestamptz`
-        const [row] = yield* rows<TaskRow>(
-          `UPDATE tasks SET ${patchAssignments(patch, params)}${NEXT_UPDATED_AT}
-          WHERE id = $1 AND user_id = $2${expected}
-          RETURNING ${COLUMNS}`,
-          params
-        )
+        const { assignments, params, repeats } = change
+        const statement = `UPDATE tasks SET ${assignments}${NEXT_UPDATED_AT} WHERE id = $1 AND user_id = $2`
+        let where = ""
+        if (options.expectedUpdatedAt !== undefined) {
+          where += ` AND updated_at = $${params.push(toDate(options.expectedUpdatedAt))}::timestamptz`
+        }
+        if (repeats !== null) where += ` AND NOT (NOT completed AND ${repeats} AND next_occurrence_id IS NULL)`
+        const [row] = yield* rows<TaskRow>(`${statement}${where} RETURNING ${COLUMNS}`, params)
         if (row !== undefined) return toTask(row)
+        if (repeats !== null) return yield* completeLocked(owner, id, statement, params, options)
         if (options.expectedUpdatedAt !== undefined && Option.isSome(yield* findRow(owner, id))) {
           return yield* new VersionMismatch({ id })
         }
         return yield* new TaskNotFound({ id })
       })
 
+    /** The task locked, changed, and, when this completes it, its next occurrence stored and linked, in one transaction. */
+    const completeLocked = (
+      owner: UserId,
+      id: TaskId,
+      statement: string,
+      params: ReadonlyArray<unknown>,
+      options: { readonly at: DateTime.Utc; readonly expectedUpdatedAt?: DateTime.Utc | undefined }
+    ) =>
+      sql.withTransaction(Effect.gen(function*() {
+        const [before] = yield* sql.unsafe<TaskRow>(
+          `SELECT ${COLUMNS} FROM tasks WHERE id = $1 AND user_id = $2 FOR UPDATE`,
+          [id, owner]
+        )
+        if (before === undefined) return yield* new TaskNotFound({ id })
+        const expected = options.expectedUpdatedAt
+        if (expected !== undefined && before.updated_at.getTime() !== DateTime.toEpochMillis(expected)) {
+          return yield* new VersionMismatch({ id })
+        }
+        // The expected version, if any, is the last parameter, and this statement does not use it.
+        const [row] = yield* sql.unsafe<TaskRow>(
+          `${statement} RETURNING ${COLUMNS}`,
+          expected === undefined ? params : params.slice(0, -1)
+        )
+        const after = toTask(row!)
+        if (before.completed || !after.completed || after.next_occurrence_id !== null) return after
+        const draft = nextOccurrence(after, options.at)
+        if (draft === null) return after
+        const [copy] = yield* sql.unsafe<{ id: number }>(`${INSERT} RETURNING id`, insertParams(owner, draft, null))
+        const [linked] = yield* sql.unsafe<TaskRow>(
+          `UPDATE tasks SET next_occurrence_id = $3 WHERE id = $1 AND user_id = $2 RETURNING ${COLUMNS}`,
+          [id, owner, copy!.id]
+        )
+        return toTask(linked!)
+      })).pipe(guard)
+
+    const update = (
+      owner: UserId,
+      id: TaskId,
+      patch: TaskPatch,
+      options: { readonly at: DateTime.Utc; readonly expectedUpdatedAt?: DateTime.Utc | undefined }
+    ) => {
+      const params: Array<unknown> = [id, owner, toDate(options.at)]
+      const assignments = patchAssignments(patch, params)
+      const repeats = patch.completed !== true || patch.recurrence === null
+        ? null
+        : patch.recurrence === undefined
+        ? "recurrence IS NOT NULL"
+        : "true"
+      return write(owner, id, { assignments, params, repeats }, options)
+    }
+
     const toggleCompleted = (owner: UserId, id: TaskId, at: DateTime.Utc) =>
-      rows<TaskRow>(
-        `UPDATE tasks SET completed = NOT completed, ${NEXT_UPDATED_AT}
-        WHERE id = $1 AND user_id = $2
-        RETURNING ${COLUMNS}`,
-        [id, owner, toDate(at)]
-      ).pipe(
-        Effect.flatMap(([row]) => row === undefined ? Effect.fail(new TaskNotFound({ id })) : Effect.succeed(toTask(row)))
-      )
+      write(
+        owner,
+        id,
+        { assignments: "completed = NOT completed, ", params: [id, owner, toDate(at)], repeats: "recurrence IS NOT NULL" },
+        { at }
+      ).pipe(Effect.catchTag("VersionMismatch", Effect.die))
 
     const remove = (owner: UserId, id: TaskId) =>
       rows(`DELETE FROM tasks WHERE id = $1 AND user_id = $2 RETURNING id`, [id, owner]).pipe(

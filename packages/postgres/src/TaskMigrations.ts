@@ -40,10 +40,27 @@ const pagingIndexes = Effect.gen(function*() {
   yield* sql`CREATE INDEX tasks_user_priority ON tasks (user_id, priority, id)`
 })
 
+/**
+ * Recurring tasks. `next_occurrence_id` references no row on purpose: it stays set when the copy
+ * is deleted, so that a task never spawns a second one. The table's rows all have no recurrence
+ * yet, so the check needs no scan.
+ */
+const recurrence = Effect.gen(function*() {
+  const sql = yield* SqlClient
+  yield* sql`
+    ALTER TABLE tasks
+      ADD COLUMN recurrence text,
+      ADD COLUMN timezone text,
+      ADD COLUMN remind_at timestamptz,
+      ADD COLUMN next_occurrence_id integer,
+      ADD CONSTRAINT tasks_recurrence_needs_due_date CHECK (recurrence IS NULL OR due_date IS NOT NULL) NOT VALID`
+})
+
 /** Keys are `<number>_<name>`; never renumber or edit one that has shipped, add the next. */
 export const MIGRATIONS: Record<string, Effect.Effect<void, SqlError, SqlClient>> = {
   "0001_create_tasks": createTasks,
-  "0002_paging_indexes": pagingIndexes
+  "0002_paging_indexes": pagingIndexes,
+  "0003_recurrence": recurrence
 }
 
 const TABLE = "effect_sql_migrations"

@@ -1,11 +1,13 @@
 /** A `TaskRepository` kept in a Map: the reference semantics every real adapter is held to. */
 import {
+  nextOccurrence,
   sortValueOf,
   TaskNotFound,
   TaskRepository,
   VersionMismatch,
   type PagePosition,
   type Task,
+  type TaskDraft,
   type TaskId,
   type TaskListQuery,
   type UserId,
@@ -69,10 +71,17 @@ export const make = Effect.sync(() => {
     return task !== undefined && task.user_id === owner ? Option.some(task) : Option.none()
   }
 
-  const store = (owner: UserId, draft: Omit<Task, "id" | "user_id">): Task => {
-    const task: Task = { ...draft, tags: [...draft.tags], id: ++lastId as TaskId, user_id: owner }
+  const store = (owner: UserId, draft: TaskDraft): Task => {
+    const task: Task = { ...draft, tags: [...draft.tags], id: ++lastId as TaskId, user_id: owner, next_occurrence_id: null }
     tasks.set(task.id, task)
     return task
+  }
+
+  /** Completing a recurring task stores its next occurrence, once. */
+  const withNextOccurrence = (before: Task, after: Task, at: DateTime.Utc): Task => {
+    if (before.completed || !after.completed || after.next_occurrence_id !== null) return after
+    const draft = nextOccurrence(after, at)
+    return draft === null ? after : { ...after, next_occurrence_id: store(after.user_id, draft).id }
   }
 
   const change = (owner: UserId, id: TaskId, apply: (task: Task) => Partial<Task>, at: DateTime.Utc) => {
@@ -83,8 +92,9 @@ export const make = Effect.sync(() => {
       ...apply(found.value),
       updated_at: nextUpdatedAt(found.value.updated_at, at)
     }
-    tasks.set(id, updated)
-    return Effect.succeed(updated)
+    const completed = withNextOccurrence(found.value, updated, at)
+    tasks.set(id, completed)
+    return Effect.succeed(completed)
   }
 
   return TaskRepository.of({
@@ -100,7 +110,11 @@ export const make = Effect.sync(() => {
       }),
     insertAll: (owner, drafts) =>
       Effect.sync(() => {
-        for (const draft of drafts) store(owner, draft)
+        const stored = drafts.map(({ next_occurrence_index: _, ...draft }) => store(owner, draft))
+        drafts.forEach((draft, index) => {
+          const next = draft.next_occurrence_index === null ? undefined : stored[draft.next_occurrence_index]
+          if (next !== undefined) tasks.set(stored[index]!.id, { ...stored[index]!, next_occurrence_id: next.id })
+        })
         return drafts.length
       }),
     findById: (owner, id) => Effect.sync(() => owned(owner, id)),

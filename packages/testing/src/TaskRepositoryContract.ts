@@ -7,12 +7,12 @@ import {
   ImportedTask,
   NewTask,
   TaskListParams,
+  Task,
   TaskPatch,
   TaskRepository,
   Tasks,
   versionOf,
   type SortKey,
-  type Task,
   type TaskId,
   type UserId
 } from "@todo/core"
@@ -95,7 +95,11 @@ export const taskRepositoryContract = (name: string, repository: Layer.Layer<Tas
           completed: false,
           priority: "medium",
           tags: [],
-          due_date: null
+          due_date: null,
+          recurrence: null,
+          timezone: null,
+          remind_at: null,
+          next_occurrence_id: null
         })
         expect(DateTime.Equivalence(task.created_at, task.updated_at)).toBe(true)
       }))
@@ -110,13 +114,18 @@ export const taskRepositoryContract = (name: string, repository: Layer.Layer<Tas
           completed: true,
           priority: "high",
           tags: ["work", "Q3", "urgent"],
-          due_date: "2026-05-01T18:30:00+02:00"
+          due_date: "2026-05-01T18:30:00+02:00",
+          recurrence: "rrule:freq=monthly;bymonthday=-1",
+          timezone: "Europe/Berlin",
+          remind_at: "2026-05-01T18:00:00+02:00"
         }))
         const read = yield* tasks.get(user, created.id)
         expect(read).toEqual(created)
         expect(read.tags).toEqual(["work", "Q3", "urgent"])
         expect(DateTime.formatIso(read.due_date!)).toBe("2026-05-01T16:30:00.000Z")
         expect(read.completed).toBe(true)
+        expect(read).toMatchObject({ recurrence: "FREQ=MONTHLY;BYMONTHDAY=-1", timezone: "Europe/Berlin", next_occurrence_id: null })
+        expect(DateTime.formatIso(read.remind_at!)).toBe("2026-05-01T16:00:00.000Z")
       }))
 
     it.effect("a missing task is TaskNotFound", () =>
@@ -176,6 +185,50 @@ export const taskRepositoryContract = (name: string, repository: Layer.Layer<Tas
         const cleared = yield* tasks.update(user, task.id, patch({ description: null, due_date: null, tags: [] }))
         expect(cleared).toMatchObject({ title: "Final", description: null, due_date: null, tags: [] })
         expect(yield* tasks.get(user, task.id)).toEqual(cleared)
+      }))
+
+    it.effect("an update sets and clears recurrence, timezone and remind_at", () =>
+      Effect.gen(function*() {
+        const tasks = yield* Tasks
+        const user = freshUser()
+        const task = yield* tasks.create(user, newTask({ title: "Rent", due_date: "2026-01-31T09:00:00Z" }))
+        const recurring = yield* tasks.update(user, task.id, patch({
+          recurrence: "FREQ=MONTHLY;BYMONTHDAY=-1",
+          timezone: "America/New_York",
+          remind_at: "2026-01-30T09:00:00Z"
+        }))
+        expect(recurring).toMatchObject({ recurrence: "FREQ=MONTHLY;BYMONTHDAY=-1", timezone: "America/New_York" })
+        expect(DateTime.formatIso(recurring.remind_at!)).toBe("2026-01-30T09:00:00.000Z")
+        const cleared = yield* tasks.update(user, task.id, patch({ recurrence: null, timezone: null, remind_at: null }))
+        expect(cleared).toMatchObject({ recurrence: null, timezone: null, remind_at: null })
+        expect(cleared.due_date).not.toBeNull()
+        expect(yield* tasks.get(user, task.id)).toEqual(cleared)
+      }))
+
+    it.effect("a recurring task keeps its due date: an update that would leave it without one is refused on recurrence, and changes nothing", () =>
+      Effect.gen(function*() {
+        const tasks = yield* Tasks
+        const user = freshUser()
+        const recurring = yield* tasks.create(user, newTask({ title: "Daily", due_date: "2026-01-01T09:00:00Z", recurrence: "FREQ=DAILY" }))
+        const dateless = yield* tasks.create(user, newTask({ title: "Someday" }))
+        for (const [task, change] of [[recurring, { due_date: null }], [dateless, { recurrence: "FREQ=WEEKLY" }]] as const) {
+          const error = yield* Effect.flip(tasks.update(user, task.id, patch(change)))
+          expect(error._tag).toBe("ValidationFailed")
+          if (error._tag === "ValidationFailed") expect(error.issues.map((issue) => issue.path)).toEqual(["recurrence"])
+          expect(yield* tasks.get(user, task.id)).toEqual(task)
+        }
+        const stale = yield* Effect.flip(
+          tasks.update(user, dateless.id, patch({ recurrence: "FREQ=WEEKLY" }), { expectedVersion: "1" })
+        )
+        expect(stale._tag).toBe("VersionMismatch")
+        const missing = yield* Effect.flip(tasks.update(user, 2_000_000_002 as TaskId, patch({ due_date: null })))
+        expect(missing._tag).toBe("TaskNotFound")
+        // Both at once, or the due date given with it, is fine.
+        expect((yield* tasks.update(user, recurring.id, patch({ recurrence: null, due_date: null }))).recurrence).toBeNull()
+        expect((yield* tasks.update(user, dateless.id, patch({ recurrence: "FREQ=WEEKLY", due_date: "2026-01-01T09:00:00Z" }))).recurrence)
+          .toBe("FREQ=WEEKLY")
+        expect((yield* tasks.update(user, dateless.id, patch({ recurrence: "FREQ=DAILY" }), { expectedVersion: versionOf(yield* tasks.get(user, dateless.id)) })).recurrence)
+          .toBe("FREQ=DAILY")
       }))
 
     it.effect("updated_at moves on every change, even within one instant", () =>
@@ -429,6 +482,168 @@ export const taskRepositoryContract = (name: string, repository: Layer.Layer<Tas
         expect(stats.users).toBe(users.length)
         expect(stats.tasks).toBe(stats.completed + stats.pending)
         expect(stats.tasks).toBe(totals.reduce((a, b) => a + b, 0))
+      }))
+
+    const weekly = (user: UserId, fields: Record<string, unknown> = {}) =>
+      Effect.flatMap(Tasks, (tasks) =>
+        tasks.create(user, newTask({
+          title: "Water the plants",
+          description: "the big ones too",
+          priority: "high",
+          tags: ["home", "Garden"],
+          due_date: "2026-03-23T09:00:00+01:00",
+          recurrence: "FREQ=WEEKLY;BYDAY=MO",
+          timezone: "Europe/Berlin",
+          remind_at: "2026-03-23T08:45:00+01:00",
+          ...fields
+        })))
+
+    const completions: ReadonlyArray<readonly [string, (user: UserId, id: TaskId) => Effect.Effect<Task, unknown, Tasks>]> = [
+      ["a toggle", (user, id) => Effect.flatMap(Tasks, (tasks) => tasks.toggleCompleted(user, id))],
+      ["setting completed", (user, id) => Effect.flatMap(Tasks, (tasks) => tasks.setCompleted(user, id, true))],
+      ["an update with completed: true", (user, id) => Effect.flatMap(Tasks, (tasks) => tasks.update(user, id, patch({ completed: true })))]
+    ]
+
+    for (const [route, complete] of completions) {
+      it.effect(`completing a recurring task by ${route} stores its next occurrence and links it`, () =>
+        Effect.gen(function*() {
+          const tasks = yield* Tasks
+          const user = freshUser()
+          const task = yield* weekly(user)
+          const completed = yield* complete(user, task.id)
+          expect(completed.completed).toBe(true)
+          expect(completed.next_occurrence_id).not.toBeNull()
+          expect(yield* tasks.get(user, task.id)).toEqual(completed)
+          const copy = yield* tasks.get(user, completed.next_occurrence_id!)
+          expect(copy).toMatchObject({
+            title: "Water the plants",
+            description: "the big ones too",
+            priority: "high",
+            tags: ["home", "Garden"],
+            completed: false,
+            recurrence: "FREQ=WEEKLY;BYDAY=MO",
+            timezone: "Europe/Berlin",
+            next_occurrence_id: null
+          })
+          // A week on, across the change to summer time: still 09:00 in Berlin.
+          expect(DateTime.formatIso(copy.due_date!)).toBe("2026-03-30T07:00:00.000Z")
+          expect(DateTime.formatIso(copy.remind_at!)).toBe("2026-03-30T06:45:00.000Z")
+          expect(yield* listAll(user, {})).toHaveLength(2)
+        }))
+    }
+
+    it.effect("completing, reopening and completing again makes one copy in all", () =>
+      Effect.gen(function*() {
+        const tasks = yield* Tasks
+        const user = freshUser()
+        const task = yield* weekly(user)
+        const first = yield* tasks.setCompleted(user, task.id, true)
+        const reopened = yield* tasks.toggleCompleted(user, task.id)
+        expect(reopened).toMatchObject({ completed: false, next_occurrence_id: first.next_occurrence_id })
+        const again = yield* tasks.toggleCompleted(user, task.id)
+        expect(again.next_occurrence_id).toBe(first.next_occurrence_id)
+        yield* tasks.update(user, task.id, patch({ completed: false }))
+        yield* tasks.update(user, task.id, patch({ completed: true }))
+        expect(yield* listAll(user, {})).toHaveLength(2)
+      }))
+
+    it.effect("many completions at once make one copy", () =>
+      Effect.gen(function*() {
+        const tasks = yield* Tasks
+        const user = freshUser()
+        const task = yield* weekly(user)
+        const results = yield* Effect.all(
+          Array.from({ length: 24 }, (_, i) =>
+            i % 2 === 0 ? tasks.setCompleted(user, task.id, true) : tasks.update(user, task.id, patch({ completed: true }))),
+          { concurrency: "unbounded" }
+        )
+        const linked = new Set(results.map((result) => result.next_occurrence_id))
+        expect(linked.size).toBe(1)
+        expect([...linked][0]).not.toBeNull()
+        expect(yield* listAll(user, {})).toHaveLength(2)
+      }))
+
+    it.effect("toggles at once all count, and make one copy", () =>
+      Effect.gen(function*() {
+        const tasks = yield* Tasks
+        const user = freshUser()
+        const task = yield* weekly(user)
+        yield* Effect.all(Array.from({ length: 15 }, () => tasks.toggleCompleted(user, task.id)), { concurrency: "unbounded" })
+        expect((yield* tasks.get(user, task.id)).completed).toBe(true)
+        expect(yield* listAll(user, {})).toHaveLength(2)
+      }))
+
+    it.effect("deleting the copy does not let the task spawn another", () =>
+      Effect.gen(function*() {
+        const tasks = yield* Tasks
+        const user = freshUser()
+        const task = yield* weekly(user)
+        const completed = yield* tasks.setCompleted(user, task.id, true)
+        yield* tasks.remove(user, completed.next_occurrence_id!)
+        yield* tasks.setCompleted(user, task.id, false)
+        expect((yield* tasks.setCompleted(user, task.id, true)).next_occurrence_id).toBe(completed.next_occurrence_id)
+        expect(yield* listAll(user, {})).toHaveLength(1)
+      }))
+
+    it.effect("creating or importing a completed recurring task, or completing one that does not repeat, makes no copy", () =>
+      Effect.gen(function*() {
+        const tasks = yield* Tasks
+        const user = freshUser()
+        const created = yield* weekly(user, { completed: true })
+        yield* tasks.importAll(user, [imported({ title: "done", completed: true, due_date: "2026-01-01T09:00:00Z", recurrence: "FREQ=DAILY" })])
+        const plain = yield* tasks.create(user, newTask({ title: "once", due_date: "2026-01-01T09:00:00Z" }))
+        expect((yield* tasks.setCompleted(user, plain.id, true)).next_occurrence_id).toBeNull()
+        expect((yield* tasks.setCompleted(user, created.id, true)).next_occurrence_id).toBeNull()
+        expect(yield* listAll(user, {})).toHaveLength(3)
+      }))
+
+    it.effect("an update that completes a task and makes it recurring at once makes the copy from the result", () =>
+      Effect.gen(function*() {
+        const tasks = yield* Tasks
+        const user = freshUser()
+        const task = yield* tasks.create(user, newTask({ title: "from now on", due_date: "2026-01-01T09:00:00Z" }))
+        const completed = yield* tasks.update(user, task.id, patch({ completed: true, recurrence: "FREQ=DAILY;COUNT=5" }))
+        const copy = yield* tasks.get(user, completed.next_occurrence_id!)
+        expect(copy.recurrence).toBe("FREQ=DAILY;COUNT=4")
+        expect(DateTime.formatIso(copy.due_date!)).toBe("2026-01-02T09:00:00.000Z")
+        const stopped = yield* tasks.create(user, newTask({ title: "no more", due_date: "2026-01-01T09:00:00Z", recurrence: "FREQ=DAILY" }))
+        expect((yield* tasks.update(user, stopped.id, patch({ completed: true, recurrence: null }))).next_occurrence_id).toBeNull()
+      }))
+
+    it.effect("an overdue series catches up with the moment of completion, and a finished one makes no copy", () =>
+      Effect.gen(function*() {
+        const tasks = yield* Tasks
+        const user = freshUser()
+        const task = yield* weekly(user, { recurrence: "FREQ=DAILY;COUNT=10", due_date: "2026-06-01T09:00:00Z", timezone: null })
+        yield* TestClock.setTime(Date.parse("2026-06-05T12:00:00Z"))
+        const completed = yield* tasks.setCompleted(user, task.id, true)
+        const copy = yield* tasks.get(user, completed.next_occurrence_id!)
+        expect(DateTime.formatIso(copy.due_date!)).toBe("2026-06-06T09:00:00.000Z")
+        expect(copy.recurrence).toBe("FREQ=DAILY;COUNT=5")
+        expect(DateTime.formatIso(copy.created_at)).toBe("2026-06-05T12:00:00.000Z")
+        yield* TestClock.setTime(Date.parse("2026-07-01T00:00:00Z"))
+        expect((yield* tasks.setCompleted(user, copy.id, true)).next_occurrence_id).toBeNull()
+        expect(yield* listAll(user, {})).toHaveLength(2)
+      }))
+
+    it.effect("an import keeps the new fields, links next occurrences within the file, and spawns nothing", () =>
+      Effect.gen(function*() {
+        const tasks = yield* Tasks
+        const user = freshUser()
+        const original = yield* weekly(user)
+        yield* tasks.setCompleted(user, original.id, true)
+        const exported = Chunk.toReadonlyArray(yield* Stream.runCollect(tasks.exportAll(user)))
+        const restoredUser = freshUser()
+        expect(yield* tasks.importAll(restoredUser, exported.map((task) => imported(Schema.encodeSync(Task)(task))))).toBe(2)
+        const restored = yield* listAll(restoredUser, { sort: "created_at", order: "asc" })
+        expect(restored).toHaveLength(2)
+        const [done, next] = restored
+        expect(done!.next_occurrence_id).toBe(next!.id)
+        const strip = ({ id: _id, user_id: _user, next_occurrence_id: _next, ...fields }: Task) => fields
+        expect(restored.map(strip)).toEqual(exported.map(strip))
+        // A link to a task outside the file is dropped.
+        yield* tasks.importAll(restoredUser, [imported({ title: "orphan", id: 5, next_occurrence_id: 999_999 })])
+        expect((yield* listAll(restoredUser, { q: "orphan" }))[0]!.next_occurrence_id).toBeNull()
       }))
 
     it.effect("the store answers a ping", () =>
