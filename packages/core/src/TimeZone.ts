@@ -17,4 +17,4 @@ export const zoneOf = (name: string | null): DateTime.TimeZone =>
 
 export const TimeZoneName = Schema.String.pipe(
   Schema.filter((name) => Option.isSome(zoneNamed(name)) || "must be an IANA time zone name, such as Europe/Berlin")
-).annotations({ description: "An IANA time zone name, such as Europe/Berlin; stored as sent", examples: ["Europe/Berlin"] })
+)

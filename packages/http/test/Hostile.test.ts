@@ -75,13 +75,28 @@ const expectContractAnswer = (reply: Reply, method: string) => {
 }
 
 const PROTOTYPE_KEYS = ["__proto__", "constructor", "prototype", "toString", "hasOwnProperty", "valueOf"]
-const TASK_FIELDS = ["title", "description", "completed", "priority", "tags", "due_date", "id", "user_id", "created_at", "updated_at"]
+const TASK_FIELDS = [
+  "title",
+  "description",
+  "completed",
+  "priority",
+  "tags",
+  "due_date",
+  "id",
+  "user_id",
+  "created_at",
+  "updated_at",
+  "recurrence",
+  "timezone",
+  "remind_at",
+  "next_occurrence_id"
+]
 
 const anyKey = fc.oneof(fc.constantFrom(...TASK_FIELDS, ...PROTOTYPE_KEYS), fc.string({ maxLength: 12 }))
 const anyText = fc.oneof(
   fc.string({ maxLength: 300, unit: "binary" }),
   fc.string({ maxLength: 30, unit: "grapheme" }),
-  fc.constantFrom("", " ", "\u0000", "\ud800", "low", "medium", "high", "2026-01-01T00:00:00Z", "9999-99-99T99:99:99Z")
+  fc.constantFrom("", " ", "\u0000", "\ud800", "low", "medium", "high", "2026-01-01T00:00:00Z", "9999-99-99T99:99:99Z", "FREQ=DAILY", "RRULE:FREQ=YEARLY;BYDAY=-1FR", "Europe/Berlin")
 )
 const leaf = fc.oneof(
   anyText,

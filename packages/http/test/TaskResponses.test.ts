@@ -20,6 +20,10 @@ const task = (overrides: Partial<Task>): Task => ({
   due_date: null,
   created_at: DateTime.unsafeMake("2026-01-02T03:04:05.006Z"),
   updated_at: DateTime.unsafeMake("2026-01-02T03:04:05.007Z"),
+  recurrence: null,
+  timezone: null,
+  remind_at: null,
+  next_occurrence_id: null,
   ...overrides
 })
 
@@ -32,7 +36,11 @@ describe("a task on the wire", () => {
         completed: true,
         priority: "high",
         tags: ["work", "q1"],
-        due_date: DateTime.unsafeMake("2026-03-31T17:00:00Z")
+        due_date: DateTime.unsafeMake("2026-03-31T17:00:00Z"),
+        recurrence: "FREQ=MONTHLY;BYMONTHDAY=-1",
+        timezone: "Europe/Berlin",
+        remind_at: DateTime.unsafeMake("2026-03-31T16:45:00Z"),
+        next_occurrence_id: 8 as TaskId
       })]
     ] as const
   ) {

@@ -17,7 +17,11 @@ const wire = (task: Task) => ({
   tags: task.tags,
   due_date: task.due_date === null ? null : DateTime.formatIso(task.due_date),
   created_at: DateTime.formatIso(task.created_at),
-  updated_at: DateTime.formatIso(task.updated_at)
+  updated_at: DateTime.formatIso(task.updated_at),
+  recurrence: task.recurrence,
+  timezone: task.timezone,
+  remind_at: task.remind_at === null ? null : DateTime.formatIso(task.remind_at),
+  next_occurrence_id: task.next_occurrence_id
 })
 
 export const etagOf = (task: Task): string => `"${versionOf(task)}"`

@@ -7,7 +7,22 @@ import type { Layer } from "effect"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import { ALLOWED_ORIGIN, caller, freshUser, startServer, tokenFor, type TestServer } from "./TestServer.js"
 
-const TASK_FIELDS = ["completed", "created_at", "description", "due_date", "id", "priority", "tags", "title", "updated_at", "user_id"]
+const TASK_FIELDS = [
+  "completed",
+  "created_at",
+  "description",
+  "due_date",
+  "id",
+  "next_occurrence_id",
+  "priority",
+  "recurrence",
+  "remind_at",
+  "tags",
+  "timezone",
+  "title",
+  "updated_at",
+  "user_id"
+]
 
 const expectProblem = (reply: { status: number; headers: Headers; json: any }, status: number) => {
   expect(reply.status).toBe(status)
