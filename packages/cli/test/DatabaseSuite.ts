@@ -10,7 +10,12 @@ export interface TestDatabase {
   readonly dispose: () => Promise<void>
 }
 
-const withoutId = ({ id: _id, ...task }: Record<string, unknown>) => task
+/** Tasks with their ids left out, and a next occurrence named by its title instead. */
+const withoutIds = (tasks: ReadonlyArray<Record<string, unknown>>) =>
+  tasks.map(({ id: _id, next_occurrence_id, ...task }) => ({
+    ...task,
+    next_occurrence: tasks.find((other) => other["id"] === next_occurrence_id)?.["title"] ?? null
+  }))
 
 const ndjson = (text: string) => text.split("\n").filter((line) => line !== "").map((line) => JSON.parse(line))
 
@@ -31,17 +36,20 @@ export const databaseSuite = (name: string, database: () => Promise<TestDatabase
 
     it("on a new database migrate --status and doctor show every migration pending; migrate applies them, in order", async () => {
       const pending = Object.keys(MIGRATIONS)
-      expect(pending).toEqual(["0001_create_tasks", "0002_paging_indexes"])
+      expect(pending).toEqual(["0001_create_tasks", "0002_paging_indexes", "0003_recurrence"])
       expect(await cli.json(["migrate", "--status", "--json"])).toEqual({ applied: [], pending })
       const checks: Array<{ check: string; verdict: string; detail: string }> = await cli.run(["doctor", "--json"])
         .then((outcome) => JSON.parse(outcome.stdout))
       expect(checks).toContainEqual({
         check: "database",
         verdict: "warn",
-        detail: expect.stringContaining(`2 migration(s) pending: ${pending.join(", ")} (run todo-admin migrate)`)
+        detail: expect.stringContaining(`${pending.length} migration(s) pending: ${pending.join(", ")} (run todo-admin migrate)`)
       })
       const applied = await cli.run(["migrate"])
-      expect(applied).toMatchObject({ code: 0, stdout: `Applied 2 migrations:\n${pending.map((name) => `  ${name}\n`).join("")}` })
+      expect(applied).toMatchObject({
+        code: 0,
+        stdout: `Applied ${pending.length} migrations:\n${pending.map((name) => `  ${name}\n`).join("")}`
+      })
       expect(await cli.json(["migrate", "--status", "--json"])).toEqual({ applied: pending, pending: [] })
       expect(await cli.json(["migrate", "--json"])).toEqual({ applied: [] })
     }, TIMEOUT)
@@ -68,6 +76,33 @@ export const databaseSuite = (name: string, database: () => Promise<TestDatabase
       expect(gone).toMatchObject({ code: 1, stdout: "", stderr: `error: No task ${id} exists for this user.\n` })
     }, TIMEOUT)
 
+    it("a weekly task in a zone: add --repeat --tz --remind, complete makes the next occurrence, list and show say so", async () => {
+      const created = await cli.json([
+        "tasks", "add", "--user", "gardener", "--title", "Water the plants", "--due", "2030-03-25T09:00:00+01:00",
+        "--repeat", "rrule:freq=weekly;byday=mo", "--tz", "Europe/Berlin", "--remind", "2030-03-25T08:45:00+01:00", "--json"
+      ])
+      expect(created).toMatchObject({
+        recurrence: "FREQ=WEEKLY;BYDAY=MO", timezone: "Europe/Berlin", remind_at: "2030-03-25T07:45:00.000Z", next_occurrence_id: null
+      })
+      const completed = await cli.run(["tasks", "complete", "--user", "gardener", String(created.id)])
+      const next = /next occurrence\s+task (\d+)\n/.exec(completed.stdout)?.[1]
+      expect(next).toBeDefined()
+      const shown = await cli.run(["tasks", "show", "--user", "gardener", next!])
+      expect(shown.stdout).toMatch(/due\s+2030-04-01T07:00:00\.000Z \(2030-04-01 09:00 \+02:00 in Europe\/Berlin\)\n/)
+      expect(shown.stdout).toMatch(/repeats\s+FREQ=WEEKLY;BYDAY=MO\n/)
+      expect(shown.stdout).toMatch(/remind\s+2030-04-01T06:45:00\.000Z/)
+      const table = (await cli.run(["tasks", "list", "--user", "gardener", "--sort", "due_date", "--order", "asc"])).stdout.split("\n")
+      expect(table[0]).toMatch(/^ID\s+DONE\s+PRIORITY\s+DUE\s+REPEATS\s+ZONE\s+REMIND\s+NEXT\s+TITLE\s+TAGS$/)
+      expect(table[1]).toMatch(new RegExp(`^${created.id}\\s+x\\s+medium\\s+2030-03-25 08:00Z\\s+FREQ=WEEKLY;BYDAY=MO\\s+Europe/Berlin\\s+2030-03-25 07:45Z\\s+${next}\\s+Water the plants$`))
+      expect(table[2]).toMatch(new RegExp(`^${next}\\s+medium\\s+2030-04-01 07:00Z\\s+FREQ=WEEKLY;BYDAY=MO\\s+Europe/Berlin\\s+2030-04-01 06:45Z\\s+Water the plants$`))
+      const cleared = await cli.json(["tasks", "update", "--user", "gardener", next!, "--clear-repeat", "--clear-tz", "--clear-remind", "--json"])
+      expect(cleared).toMatchObject({ recurrence: null, timezone: null, remind_at: null })
+      const refused = await cli.run(["tasks", "update", "--user", "gardener", String(created.id), "--clear-due"])
+      expect(refused).toMatchObject({ code: 1, stderr: expect.stringContaining("recurrence: needs a due_date") })
+      expect((await cli.run(["tasks", "add", "--user", "gardener", "--title", "t", "--repeat", "FREQ=HOURLY", "--tz", "Nowhere"])).stderr)
+        .toMatch(/recurrence: FREQ must be DAILY, WEEKLY, MONTHLY or YEARLY\n.*timezone: must be an IANA time zone name/s)
+    }, TIMEOUT)
+
     it("an invalid task prints each field path and message and exits 1", async () => {
       const outcome = await cli.run(["tasks", "add", "--user", "val", "--title", " ", "--tag", "a", "--tag", "A", "--due", "tomorrow"])
       expect(outcome.code).toBe(1)
@@ -89,7 +124,7 @@ export const databaseSuite = (name: string, database: () => Promise<TestDatabase
       expect(first.next_cursor).toEqual(expect.any(String))
       expect(await cli.json([...sorted, "--cursor", first.next_cursor])).toMatchObject({ tasks: [{ title: "charlie" }], next_cursor: null })
       const table = await cli.run(["tasks", "list", "--user", "lister", "--status", "pending", "--tag", "WORK"])
-      expect(table.stdout.split("\n")[0]).toMatch(/^ID\s+DONE\s+PRIORITY\s+DUE\s+TITLE\s+TAGS$/)
+      expect(table.stdout.split("\n")[0]).toMatch(/^ID\s+DONE\s+PRIORITY\s+DUE\s+REPEATS\s+ZONE\s+REMIND\s+NEXT\s+TITLE\s+TAGS$/)
       expect(table.stdout).toContain("bravo")
       expect(table.stdout).not.toMatch(/alpha|charlie/)
       const bad = await cli.run(["tasks", "list", "--user", "lister", "--limit", "0", "--sort", "size"])
@@ -116,22 +151,28 @@ export const databaseSuite = (name: string, database: () => Promise<TestDatabase
 
     let exported = ""
 
-    it("export, purge-user and import round-trip a user's tasks exactly (ids aside, timestamps kept)", async () => {
+    it("export, purge-user and import round-trip a user's tasks exactly (ids aside, timestamps and next occurrences kept)", async () => {
       const rows = [
-        { title: "first", description: "with text", priority: "high", tags: ["a", "b"], due_date: "2031-05-01T08:30:00Z", completed: true, created_at: "2020-01-01T00:00:00Z", updated_at: "2020-02-01T00:00:00.123Z" },
-        { title: "second", created_at: "2021-01-01T00:00:00Z", updated_at: "2021-01-01T00:00:00Z" },
-        { title: "third" }
+        {
+          id: 41, title: "first", description: "with text", priority: "high", tags: ["a", "b"], due_date: "2031-05-01T08:30:00Z", completed: true,
+          created_at: "2020-01-01T00:00:00Z", updated_at: "2020-02-01T00:00:00.123Z",
+          recurrence: "FREQ=MONTHLY;BYMONTHDAY=-1", timezone: "Asia/Kolkata", remind_at: "2031-05-01T08:00:00Z", next_occurrence_id: 43
+        },
+        { id: 42, title: "second", created_at: "2021-01-01T00:00:00Z", updated_at: "2021-01-01T00:00:00Z", next_occurrence_id: 7 },
+        { id: 43, title: "third", due_date: "2031-05-31T08:30:00Z", recurrence: "FREQ=MONTHLY;BYMONTHDAY=-1", timezone: "Asia/Kolkata" }
       ]
       expect((await cli.run(["import", "--user", "mover", "-"], { input: JSON.stringify(rows) })).stdout).toBe("Imported 3 tasks for user mover.\n")
       exported = (await cli.run(["export", "--user", "mover"])).stdout
       const before = ndjson(exported)
       expect(before.map((task) => task.title)).toEqual(["first", "second", "third"])
       expect(before[0]).toMatchObject({ created_at: "2020-01-01T00:00:00.000Z", updated_at: "2020-02-01T00:00:00.123Z", completed: true })
+      // Linked by the file's own ids; a link to a task outside the file is dropped; nothing imported spawns.
+      expect(withoutIds(before).map((task) => task.next_occurrence)).toEqual(["third", null, null])
 
       expect(await cli.run(["purge-user", "mover", "--yes"])).toMatchObject({ code: 0, stdout: "Deleted 3 tasks of user mover.\n" })
       expect((await cli.run(["import", "--user", "mover", "-"], { input: exported })).code).toBe(0)
       const after: Array<Record<string, unknown>> = JSON.parse((await cli.run(["export", "--user", "mover", "--format", "json"])).stdout)
-      expect(after.map(withoutId)).toEqual(before.map(withoutId))
+      expect(withoutIds(after)).toEqual(withoutIds(before))
       exported = after.map((task) => `${JSON.stringify(task)}\n`).join("")
     }, TIMEOUT)
 

@@ -31,6 +31,9 @@ interface WriteOptions extends Owned {
   readonly priority?: string
   readonly tag?: ReadonlyArray<string>
   readonly due?: string
+  readonly repeat?: string
+  readonly tz?: string
+  readonly remind?: string
 }
 
 interface AddOptions extends WriteOptions {
@@ -41,6 +44,9 @@ interface UpdateOptions extends WriteOptions {
   readonly clearDescription?: true
   readonly clearTags?: true
   readonly clearDue?: true
+  readonly clearRepeat?: true
+  readonly clearTz?: true
+  readonly clearRemind?: true
 }
 
 /** Options the user did not give are left out, so the schemas apply their own defaults. */
@@ -79,7 +85,10 @@ const add = (options: AddOptions) =>
       completed: options.completed,
       priority: options.priority,
       tags: options.tag,
-      due_date: options.due
+      due_date: options.due,
+      recurrence: options.repeat,
+      timezone: options.tz,
+      remind_at: options.remind
     }))
     const task = yield* Effect.flatMap(Tasks, (tasks) => tasks.create(options.user, input))
     yield* printTask(task, options)
@@ -92,7 +101,10 @@ const update = (id: TaskId, options: UpdateOptions) =>
       description: options.clearDescription ? null : options.description,
       priority: options.priority,
       tags: options.clearTags ? [] : options.tag,
-      due_date: options.clearDue ? null : options.due
+      due_date: options.clearDue ? null : options.due,
+      recurrence: options.clearRepeat ? null : options.repeat,
+      timezone: options.clearTz ? null : options.tz,
+      remind_at: options.clearRemind ? null : options.remind
     }))
     const task = yield* Effect.flatMap(Tasks, (tasks) => tasks.update(options.user, id, patch))
     yield* printTask(task, options)
@@ -142,6 +154,9 @@ export const registerTasks = (program: Command, runner: Runner<Tasks>): void => 
       .option("--priority <priority>", "low | medium | high")
       .option("--tag <tag>", "a tag; repeat for several (replaces the task's tags)", collect)
       .option("--due <date-time>", "due date, RFC 3339 with an offset, e.g. 2026-01-31T17:00:00Z")
+      .option("--repeat <rrule>", "repeat by an RFC 5545 rule, e.g. \"FREQ=WEEKLY;BYDAY=MO\" (needs a due date)")
+      .option("--tz <zone>", "the IANA time zone it repeats in, e.g. Europe/Berlin (default UTC)")
+      .option("--remind <date-time>", "when to remind, RFC 3339 with an offset")
 
   writeOptions(
     tasks.command("add")
@@ -151,7 +166,13 @@ export const registerTasks = (program: Command, runner: Runner<Tasks>): void => 
   )
     .option("--completed", "create it already completed")
     .addOption(jsonOption())
-    .addHelpText("after", examples(`${ADMIN} add --user alice --title "Buy milk" --tag home --due 2026-01-31T17:00:00Z`))
+    .addHelpText(
+      "after",
+      examples(
+        `${ADMIN} add --user alice --title "Buy milk" --tag home --due 2026-01-31T17:00:00Z`,
+        `${ADMIN} add --user alice --title "Water the plants" --due 2026-03-02T09:00:00+01:00 --repeat "FREQ=WEEKLY;BYDAY=MO" --tz Europe/Berlin --remind 2026-03-02T08:45:00+01:00`
+      )
+    )
     .action((options: AddOptions) => runner.run(add(options)))
 
   idArgument(tasks.command("show").description("show one task"))
@@ -171,11 +192,14 @@ export const registerTasks = (program: Command, runner: Runner<Tasks>): void => 
     .addOption(new Option("--clear-description", "remove the description").conflicts("description"))
     .addOption(new Option("--clear-tags", "remove every tag").conflicts("tag"))
     .addOption(new Option("--clear-due", "remove the due date").conflicts("due"))
+    .addOption(new Option("--clear-repeat", "stop repeating").conflicts("repeat"))
+    .addOption(new Option("--clear-tz", "repeat in UTC").conflicts("tz"))
+    .addOption(new Option("--clear-remind", "remove the reminder").conflicts("remind"))
     .addOption(jsonOption())
     .addHelpText("after", examples(`${ADMIN} update --user alice 12 --priority high --clear-due`))
     .action((id: TaskId, options: UpdateOptions) => runner.run(update(id, options)))
 
-  idArgument(tasks.command("complete").description("mark a task completed"))
+  idArgument(tasks.command("complete").description("mark a task completed (a repeating one gets its next occurrence)"))
     .addOption(userOption())
     .addOption(jsonOption())
     .addHelpText("after", examples(`${ADMIN} complete --user alice 12`))
