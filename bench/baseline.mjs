@@ -25,7 +25,8 @@ const pool = new pg.Pool({
   application_name: "todo-bench-baseline"
 })
 
-const COLUMNS = "id, user_id, title, description, completed, priority, tags, due_date, created_at, updated_at"
+const COLUMNS =
+  "id, user_id, title, description, completed, priority, tags, due_date, created_at, updated_at, recurrence, timezone, remind_at, next_occurrence_id"
 const PRIORITIES = ["low", "medium", "high"]
 const RANK = { low: 0, medium: 1, high: 2 }
 const MAX_BODY = 64 * 1024
@@ -45,7 +46,11 @@ const SCHEMA = `
     due_date timestamptz,
     created_at timestamptz NOT NULL,
     updated_at timestamptz NOT NULL,
-    idempotency_key text
+    idempotency_key text,
+    recurrence text,
+    timezone text,
+    remind_at timestamptz,
+    next_occurrence_id integer
   );
   CREATE UNIQUE INDEX IF NOT EXISTS tasks_user_idempotency_key ON tasks (user_id, idempotency_key)
     WHERE idempotency_key IS NOT NULL;
@@ -179,7 +184,11 @@ const taskOf = (row) => ({
   tags: row.tags,
   due_date: row.due_date === null ? null : row.due_date.toISOString(),
   created_at: row.created_at.toISOString(),
-  updated_at: row.updated_at.toISOString()
+  updated_at: row.updated_at.toISOString(),
+  recurrence: row.recurrence,
+  timezone: row.timezone,
+  remind_at: row.remind_at === null ? null : row.remind_at.toISOString(),
+  next_occurrence_id: row.next_occurrence_id
 })
 
 const versionOf = (row) => `"${row.updated_at.getTime()}"`

@@ -7,7 +7,8 @@
  * zone skips (a spring-forward gap) is read with the offset in force before the gap, which moves
  * it forward by the gap's length (02:30 becomes 03:30); one the zone passes twice (an autumn
  * overlap) is the first of the two. Both are RFC 5545 §3.3.5's rules, and Temporal's
- * "compatible" disambiguation.
+ * "compatible" disambiguation. A due date that lies that close after a gap is read back as the
+ * time the gap skipped, so that the series returns to 02:30 the day after (see `seriesWallClock`).
  */
 import { DateTime, Either } from "effect"
 import { MILLIS_PER_DAY } from "./CivilCalendar.js"
@@ -16,9 +17,26 @@ import { parseRecurrence, withCount } from "./RecurrenceRule.js"
 import type { Task, TaskDraft } from "./Task.js"
 import { zoneOf } from "./TimeZone.js"
 
+const offsetAt = (epochMillis: number, zone: DateTime.TimeZone): number =>
+  DateTime.zonedOffset(DateTime.unsafeMakeZoned(epochMillis, { timeZone: zone }))
+
 /** The local wall-clock time of an instant, as milliseconds since 1970-01-01T00:00 on that clock. */
-const wallClockOf = (epochMillis: number, zone: DateTime.TimeZone): number =>
-  epochMillis + DateTime.zonedOffset(DateTime.unsafeMakeZoned(epochMillis, { timeZone: zone }))
+const wallClockOf = (epochMillis: number, zone: DateTime.TimeZone): number => epochMillis + offsetAt(epochMillis, zone)
+
+const LOOK_BACK_FOR_GAP = 6 * 3_600_000
+
+/**
+ * The wall-clock time a series runs at, from its due date. An instant within a gap's length
+ * after a spring-forward gap (03:30 just after 02:00 became 03:00) is where a time the gap
+ * skipped lands (02:30); it is read as that time, or else an occurrence moved forward out of a
+ * gap would move every later one forward too. (A series deliberately started at 03:30 on that
+ * one morning runs at 02:30 afterwards: the instant alone cannot tell the two apart.)
+ */
+const seriesWallClock = (due: number, zone: DateTime.TimeZone): number => {
+  const offset = offsetAt(due, zone)
+  const gap = offset - offsetAt(due - LOOK_BACK_FOR_GAP, zone)
+  return gap > 0 && offsetAt(due - gap, zone) !== offset ? due + offset - gap : due + offset
+}
 
 const instantAt = (wallClock: number, zone: DateTime.TimeZone): number =>
   DateTime.toEpochMillis(
@@ -38,7 +56,7 @@ export const nextOccurrence = (task: Task, completedAt: DateTime.Utc): TaskDraft
   )
   const zone = zoneOf(task.timezone)
   const due = DateTime.toEpochMillis(task.due_date)
-  const dueWallClock = wallClockOf(due, zone)
+  const dueWallClock = seriesWallClock(due, zone)
   const startDay = Math.floor(dueWallClock / MILLIS_PER_DAY)
   const timeOfDay = dueWallClock - startDay * MILLIS_PER_DAY
   const reference = Math.max(due, DateTime.toEpochMillis(completedAt))

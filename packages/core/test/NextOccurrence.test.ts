@@ -46,12 +46,19 @@ describe("the next occurrence", () => {
     expect(series(task, 2)).toEqual(["2026-03-29T08:00:00.000Z", "2026-03-30T08:00:00.000Z"])
   })
 
-  it("a time the spring change skips moves forward by the gap, and the series goes on from that due date", () => {
+  it("a time the spring change skips moves forward by the gap, that day only", () => {
     const berlin = recurringTask({ due: "2026-03-28T02:30:00+01:00", recurrence: "FREQ=DAILY", timezone: "Europe/Berlin" })
-    expect(series(berlin, 2)).toEqual(["2026-03-29T03:30:00.000+02:00", "2026-03-30T03:30:00.000+02:00"])
+    expect(series(berlin, 2)).toEqual(["2026-03-29T03:30:00.000+02:00", "2026-03-30T02:30:00.000+02:00"])
     // Lord Howe Island moves its clocks by half an hour, from 02:00 to 02:30.
     const lordHowe = recurringTask({ due: "2026-10-03T02:15:00+10:30", recurrence: "FREQ=DAILY", timezone: "Australia/Lord_Howe" })
-    expect(series(lordHowe, 1)).toEqual(["2026-10-04T02:45:00.000+11:00"])
+    expect(series(lordHowe, 2)).toEqual(["2026-10-04T02:45:00.000+11:00", "2026-10-05T02:15:00.000+11:00"])
+  })
+
+  it("a due date within a gap's length after the gap stands for the skipped time; one later that morning for itself", () => {
+    const justAfter = recurringTask({ due: "2026-03-29T03:30:00+02:00", recurrence: "FREQ=DAILY", timezone: "Europe/Berlin" })
+    expect(series(justAfter, 1)).toEqual(["2026-03-30T02:30:00.000+02:00"])
+    const later = recurringTask({ due: "2026-03-29T04:00:00+02:00", recurrence: "FREQ=DAILY", timezone: "Europe/Berlin" })
+    expect(series(later, 1)).toEqual(["2026-03-30T04:00:00.000+02:00"])
   })
 
   it("a time the autumn change repeats is the first of the two", () => {

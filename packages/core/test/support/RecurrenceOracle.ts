@@ -167,6 +167,22 @@ export type OracleAnswer =
   /** No instance up to the horizon: the implementation must find none before it either. */
   | { readonly _tag: "NoneBefore"; readonly horizon: number }
 
+/**
+ * The wall-clock time a series due at `due` runs at: its reading in `zone`, unless a time that
+ * does not exist there (one a spring-forward gap skipped, no more than six hours back) resolves
+ * to `due`: then that time.
+ */
+export const seriesStartOf = (due: number, zone: string): Local => {
+  const reading = localOf(due, zone)
+  const gap = offsetAt(due, zone) - offsetAt(due - 6 * 3_600_000, zone)
+  if (gap <= 0) return reading
+  const skipped = localOf(asIfUtc(reading) - gap, "UTC")
+  const exists = [offsetAt(due, zone), offsetAt(due - gap, zone)].some((offset) =>
+    sameWallClock(localOf(asIfUtc(skipped) - offset, zone), skipped)
+  )
+  return !exists && instantOf(skipped, zone) === due ? skipped : reading
+}
+
 /** The next occurrence of a task due at `due` in `zone`, completed at `completedAt`, by walking every day. */
 export const nextByWalking = (
   rule: OracleRule,
@@ -175,7 +191,7 @@ export const nextByWalking = (
   completedAt: number,
   horizonYears = 30
 ): OracleAnswer => {
-  const start = localOf(due, zone)
+  const start = seriesStartOf(due, zone)
   const startDay = dayNumber(start.year, start.month, start.day)
   const reference = Math.max(due, completedAt)
   const horizon = reference + horizonYears * 365 * 86_400_000
