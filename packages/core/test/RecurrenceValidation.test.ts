@@ -7,7 +7,7 @@ const DUE = "2026-06-01T09:00:00Z"
 const recurrenceOf = (recurrence: unknown) =>
   Effect.map(validate(NewTask)({ title: "t", due_date: DUE, recurrence }), (task) => task.recurrence)
 
-const issuesOf = (schema: Parameters<typeof validate>[0], input: unknown) =>
+const issuesOf = <A, I>(schema: Parameters<typeof validate<A, I>>[0], input: unknown) =>
   Effect.flip(validate(schema)(input)).pipe(Effect.map((error) => error.issues))
 
 const recurrenceIssue = (recurrence: unknown) => issuesOf(NewTask, { title: "t", due_date: DUE, recurrence })

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import type { SqlClient } from "@effect/sql/SqlClient"
-import { NewTask, type TaskDraft, type TaskId, TaskRepository, Tasks, type UserId } from "@todo/core"
+import { type ImportDraft, NewTask, type TaskId, TaskRepository, Tasks, type UserId } from "@todo/core"
 import { Database, MIGRATIONS, migrationStatus } from "@todo/postgres"
 import { DateTime, Effect, Exit, Layer, Logger, LogLevel, Schema } from "effect"
 import { join } from "node:path"
@@ -39,7 +39,7 @@ const warningsOf = <A, E>(self: Effect.Effect<A, E>) =>
   })
 
 const importedAt = DateTime.unsafeMake(Date.UTC(2026, 0, 1))
-const importOf = (count: number): ReadonlyArray<TaskDraft> =>
+const importOf = (count: number): ReadonlyArray<ImportDraft> =>
   Array.from({ length: count }, (_, n) => ({
   title: `imported ${n}`,
   description: "x".repeat(500),
@@ -48,7 +48,11 @@ const importOf = (count: number): ReadonlyArray<TaskDraft> =>
   tags: ["a", "b"],
   due_date: null,
   created_at: importedAt,
-  updated_at: importedAt
+  updated_at: importedAt,
+  recurrence: null,
+  timezone: null,
+  remind_at: null,
+  next_occurrence_index: null
   }))
 
 describe("Database.layer", () => {

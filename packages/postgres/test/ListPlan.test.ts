@@ -1,6 +1,6 @@
 import { expect, it } from "@effect/vitest"
 import { SqlClient } from "@effect/sql/SqlClient"
-import { type SortKey, type SortOrder, type TaskDraft, type TaskListQuery, TaskRepository, type UserId } from "@todo/core"
+import { type SortKey, type SortOrder, type ImportDraft, type TaskListQuery, TaskRepository, type UserId } from "@todo/core"
 import { Database, PgTaskRepository } from "@todo/postgres"
 import { DateTime, Effect, Layer } from "effect"
 import { describeOnPostgres } from "@todo/testing"
@@ -10,7 +10,7 @@ const USERS = 50
 const TASKS_PER_USER = 400
 const userOf = (n: number) => `plan-user-${n}` as UserId
 
-const draft = (n: number): TaskDraft => {
+const draft = (n: number): ImportDraft => {
   const at = DateTime.unsafeMake(Date.UTC(2026, 0, 1) + n * 60_000)
   return {
     title: `task ${n}`,
@@ -20,7 +20,11 @@ const draft = (n: number): TaskDraft => {
     tags: [],
     due_date: n % 4 === 0 ? null : at,
     created_at: at,
-    updated_at: at
+    updated_at: at,
+    recurrence: null,
+    timezone: null,
+    remind_at: null,
+    next_occurrence_index: null
   }
 }
 

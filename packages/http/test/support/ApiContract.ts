@@ -5,6 +5,7 @@
 import type { TaskRepository } from "@todo/core"
 import type { Layer } from "effect"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
+import { recurringTasks } from "./RecurrenceContract.js"
 import { ALLOWED_ORIGIN, caller, freshUser, startServer, tokenFor, type TestServer } from "./TestServer.js"
 
 const TASK_FIELDS = [
@@ -417,6 +418,8 @@ export const apiContract = (name: string, repository: Layer.Layer<TaskRepository
         expect((await api(`/api/${alice}/tasks/${task.id}`)).json).toEqual(task)
       })
     })
+
+    recurringTasks(api, () => user)
 
     describe("operations", () => {
       it("x-request-id: a sane one is echoed, anything else replaced, on every response", async () => {

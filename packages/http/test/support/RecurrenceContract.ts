@@ -1,11 +1,9 @@
 /**
- * Recurring tasks over real HTTP (API.md, "Recurring tasks"), for any `TaskRepository`. Due
- * dates lie years ahead, so that the moment of completion, the real clock, never decides.
+ * Recurring tasks over real HTTP (API.md, "Recurring tasks"), part of the HTTP contract suite.
+ * Due dates lie years ahead, so that the moment of completion, the real clock, never decides.
  */
-import type { TaskRepository } from "@todo/core"
-import type { Layer } from "effect"
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
-import { caller, freshUser, type Reply, startServer, type TestServer } from "./TestServer.js"
+import { beforeEach, describe, expect, it } from "vitest"
+import type { Call, Reply } from "./TestServer.js"
 
 const WEEKLY = {
   title: "Water the plants",
@@ -16,18 +14,13 @@ const WEEKLY = {
   remind_at: "2030-03-25T08:45:00+01:00"
 }
 
-export const recurrenceContract = (name: string, repository: Layer.Layer<TaskRepository, unknown>): void => {
-  describe(`recurring tasks over HTTP: ${name}`, () => {
-    let server: TestServer
+/** Declared inside a contract suite that serves `api`, acting as `currentUser`, a new one for each test. */
+export const recurringTasks = (api: (path: string, call?: Call) => Promise<Reply>, currentUser: () => string): void => {
+  describe("recurring tasks", () => {
     let user: string
-    beforeAll(async () => {
-      server = await startServer(repository)
-    })
-    afterAll(() => server.close())
     beforeEach(() => {
-      user = freshUser()
+      user = currentUser()
     })
-    const api = caller(() => server, () => user)
     const create = async (body: object = WEEKLY) => {
       const reply = await api(`/api/${user}/tasks`, { method: "POST", body })
       expect(reply.status).toBe(201)
