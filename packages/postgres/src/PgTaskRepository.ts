@@ -150,7 +150,9 @@ export const layer: Layer.Layer<TaskRepository, never, SqlClient | Statements> =
        remind_at, idempotency_key)
       VALUES ($1, $2, $3, $4, $5, $6::text[], $7, $8, $9, $10, $11, $12, $13)`
 
-    const draftValues = (draft: TaskDraft) => [
+    /** The owner, the draft's values, and `last`: the idempotency key of a create, the next occurrence of an import. */
+    const insertParams = (owner: UserId, draft: TaskDraft, last: string | number | null) => [
+      owner,
       draft.title,
       draft.description,
       draft.completed,
@@ -161,13 +163,8 @@ export const layer: Layer.Layer<TaskRepository, never, SqlClient | Statements> =
       toDate(draft.updated_at),
       draft.recurrence,
       draft.timezone,
-      toDateOrNull(draft.remind_at)
-    ]
-
-    const insertParams = (owner: UserId, draft: TaskDraft, idempotencyKey: string | null) => [
-      owner,
-      ...draftValues(draft),
-      idempotencyKey
+      toDateOrNull(draft.remind_at),
+      last
     ]
 
     const insert = (owner: UserId, draft: TaskDraft, idempotencyKey?: string) =>
@@ -231,9 +228,7 @@ export const layer: Layer.Layer<TaskRepository, never, SqlClient | Statements> =
                 importStatement(batch.length),
                 batch.flatMap(([draft, id]) => [
                   id,
-                  owner,
-                  ...draftValues(draft),
-                  draft.next_occurrence_index === null ? null : ids[draft.next_occurrence_index]
+                  ...insertParams(owner, draft, draft.next_occurrence_index === null ? null : ids[draft.next_occurrence_index]!)
                 ])
               ).pipe(Effect.zipRight(stepDone)),
             { discard: true }
@@ -246,6 +241,8 @@ export const layer: Layer.Layer<TaskRepository, never, SqlClient | Statements> =
 
     // The first three parameters of an update: id, owner and its time.
     const NEXT_UPDATED_AT = "updated_at = greatest($3::timestamptz, updated_at + interval '1 millisecond')"
+
+    const notSpawning = (repeats: string) => ` AND NOT (NOT completed AND ${repeats} AND next_occurrence_id IS NULL)`
 
     const patchAssignments = (patch: TaskPatch, params: Array<unknown>): string => {
       let assignments = ""
@@ -265,33 +262,39 @@ export const layer: Layer.Layer<TaskRepository, never, SqlClient | Statements> =
     }
 
     /**
-     * A write to one task. When it may complete the task, `repeats` says in SQL whether the task
-     * repeats once written. The common case is one statement, which leaves alone a task it would
-     * complete while that task repeats and has no next occurrence yet: such a task (and one not
-     * found) takes the locked path, where the copy is made.
+     * A write to one task. The common case is one statement; when the write may complete the
+     * task, that statement leaves alone a task it would complete while that task repeats and has
+     * no next occurrence yet: such a task (and one not found) takes the locked path, where the
+     * copy is made.
      */
     const write = (
       owner: UserId,
       id: TaskId,
-      change: { readonly assignments: string; readonly params: Array<unknown>; readonly repeats: string | null },
+      change: {
+        /** The UPDATE, up to its WHERE clause's end, without a version check. */
+        readonly statement: string
+        /** Whether the task repeats once written, in SQL, when the write may complete it. */
+        readonly repeats: string | null
+        readonly params: Array<unknown>
+      },
       options: { readonly at: DateTime.Utc; readonly expectedUpdatedAt?: DateTime.Utc | undefined }
-    ) =>
-      Effect.gen(function*() {
-        const { assignments, params, repeats } = change
-        const statement = `UPDATE tasks SET ${assignments}${NEXT_UPDATED_AT} WHERE id = $1 AND user_id = $2`
-        let where = ""
-        if (options.expectedUpdatedAt !== undefined) {
-          where += ` AND updated_at = $${params.push(toDate(options.expectedUpdatedAt))}::timestamptz`
-        }
-        if (repeats !== null) where += ` AND NOT (NOT completed AND ${repeats} AND next_occurrence_id IS NULL)`
-        const [row] = yield* rows<TaskRow>(`${statement}${where} RETURNING ${COLUMNS}`, params)
-        if (row !== undefined) return toTask(row)
-        if (repeats !== null) return yield* completeLocked(owner, id, statement, params, options)
-        if (options.expectedUpdatedAt !== undefined && Option.isSome(yield* findRow(owner, id))) {
-          return yield* new VersionMismatch({ id })
-        }
-        return yield* new TaskNotFound({ id })
+    ): Effect.Effect<Task, TaskNotFound | VersionMismatch | RepositoryUnavailable> => {
+      const { params, repeats, statement } = change
+      let where = ""
+      if (options.expectedUpdatedAt !== undefined) {
+        where += ` AND updated_at = $${params.push(toDate(options.expectedUpdatedAt))}::timestamptz`
+      }
+      if (repeats !== null) where += notSpawning(repeats)
+      return Effect.flatMap(rows<TaskRow>(`${statement}${where} RETURNING ${COLUMNS}`, params), ([row]) => {
+        if (row !== undefined) return Effect.succeed(toTask(row))
+        if (repeats !== null) return completeLocked(owner, id, statement, params, options)
+        if (options.expectedUpdatedAt === undefined) return Effect.fail(new TaskNotFound({ id }))
+        return Effect.flatMap(
+          findRow(owner, id),
+          (found) => Effect.fail(Option.isSome(found) ? new VersionMismatch({ id }) : new TaskNotFound({ id }))
+        )
       })
+    }
 
     /** The task locked, changed, and, when this completes it, its next occurrence stored and linked, in one transaction. */
     const completeLocked = (
@@ -335,22 +338,21 @@ export const layer: Layer.Layer<TaskRepository, never, SqlClient | Statements> =
       options: { readonly at: DateTime.Utc; readonly expectedUpdatedAt?: DateTime.Utc | undefined }
     ) => {
       const params: Array<unknown> = [id, owner, toDate(options.at)]
-      const assignments = patchAssignments(patch, params)
+      const statement = `UPDATE tasks SET ${patchAssignments(patch, params)}${NEXT_UPDATED_AT} WHERE id = $1 AND user_id = $2`
       const repeats = patch.completed !== true || patch.recurrence === null
         ? null
         : patch.recurrence === undefined
         ? "recurrence IS NOT NULL"
         : "true"
-      return write(owner, id, { assignments, params, repeats }, options)
+      return write(owner, id, { statement, repeats, params }, options)
     }
 
+    const TOGGLE = `UPDATE tasks SET completed = NOT completed, ${NEXT_UPDATED_AT} WHERE id = $1 AND user_id = $2`
+
     const toggleCompleted = (owner: UserId, id: TaskId, at: DateTime.Utc) =>
-      write(
-        owner,
-        id,
-        { assignments: "completed = NOT completed, ", params: [id, owner, toDate(at)], repeats: "recurrence IS NOT NULL" },
-        { at }
-      ).pipe(Effect.catchTag("VersionMismatch", Effect.die))
+      write(owner, id, { statement: TOGGLE, repeats: "recurrence IS NOT NULL", params: [id, owner, toDate(at)] }, { at }).pipe(
+        Effect.catchTag("VersionMismatch", Effect.die)
+      )
 
     const remove = (owner: UserId, id: TaskId) =>
       rows(`DELETE FROM tasks WHERE id = $1 AND user_id = $2 RETURNING id`, [id, owner]).pipe(
