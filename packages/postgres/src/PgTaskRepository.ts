@@ -199,13 +199,9 @@ export const layer: Layer.Layer<TaskRepository, never, SqlClient | Statements> =
 
     const importStatement = (rows: number) => {
       const values = Array.from({ length: rows }, (_, row) => {
-        const first = row * IMPORTED_COLUMNS
-        const placeholder = (column: number) => `$${first + column}`
-        return `(${placeholder(1)}, ${placeholder(2)}, ${placeholder(3)}, ${placeholder(4)}, ${placeholder(5)}, ${
-          placeholder(6)
-        }, ${placeholder(7)}::text[], ${
-          Array.from({ length: IMPORTED_COLUMNS - 7 }, (_, column) => placeholder(column + 8)).join(", ")
-        })`
+        const placeholders = Array.from({ length: IMPORTED_COLUMNS }, (_, column) => `$${row * IMPORTED_COLUMNS + column + 1}`)
+        placeholders[6] += "::text[]"
+        return `(${placeholders.join(", ")})`
       })
       return `INSERT INTO tasks (id, user_id, title, description, completed, priority, tags, due_date, created_at, updated_at,
         recurrence, timezone, remind_at, next_occurrence_id)
