@@ -133,10 +133,10 @@ export const WRITABLE_FIELDS = Object.keys(patchFields) as ReadonlyArray<keyof t
  */
 export const TaskPatch = Schema.Struct(patchFields).pipe(
   Schema.filter((patch) =>
-    WRITABLE_FIELDS.some((field) => patch[field] !== undefined) ||
-    `must change at least one of: ${WRITABLE_FIELDS.join(", ")}`
-  ),
-  Schema.filter((patch) => patch.due_date !== null || recurrenceHasDueDate(patch))
+    !WRITABLE_FIELDS.some((field) => patch[field] !== undefined)
+      ? `must change at least one of: ${WRITABLE_FIELDS.join(", ")}`
+      : patch.due_date !== null || recurrenceHasDueDate(patch)
+  )
 ).annotations({ identifier: "TaskPatch" })
 export type TaskPatch = typeof TaskPatch.Type
 

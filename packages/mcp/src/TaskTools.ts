@@ -51,7 +51,7 @@ const ListArguments = Schema.Struct({
 
 const UpdateArguments = Schema.Struct({ ...IdArguments.fields, ...TaskPatch.from.fields })
 
-const CompleteArguments = Schema.Struct({ ...IdArguments.fields, completed: NewTask.fields.completed })
+const CompleteArguments = Schema.Struct({ ...IdArguments.fields, completed: NewTask.from.fields.completed })
 
 const TaskPage = Schema.Struct({ tasks: Schema.Array(Task), next_cursor: Schema.NullOr(Schema.String) })
 
@@ -121,7 +121,8 @@ export const taskTools: ReadonlyArray<TaskTool> = [
     name: "update_task",
     title: "Update a task",
     description: "Change some fields of a task: send its id and only the fields to change (at least one); " +
-      "null clears description or due_date, and tags replaces the whole list. Returns the task as it now is. " +
+      "null clears description, due_date, recurrence, timezone or remind_at, and tags replaces the whole list. " +
+      "Returns the task as it now is. " +
       FIELDS_HELP,
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
     inputSchema: toolSchema(UpdateArguments),
@@ -138,7 +139,8 @@ export const taskTools: ReadonlyArray<TaskTool> = [
     name: "complete_task",
     title: "Complete a task",
     description: "Mark a task done (completed true) or not done (completed false). Without completed, it " +
-      "toggles: prefer sending completed, so that a repeated call changes nothing. Returns the task.",
+      "toggles: prefer sending completed, so that a repeated call changes nothing. Returns the task; completing " +
+      "a recurring task also creates its next occurrence, whose id is the task's next_occurrence_id.",
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
     inputSchema: toolSchema(CompleteArguments),
     outputSchema: TASK_SCHEMA,

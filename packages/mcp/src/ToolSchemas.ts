@@ -28,6 +28,12 @@ const NOTES: Readonly<Record<string, string>> = {
   priority: "How important the task is",
   tags: "Labels, at most 20, each 1 to 50 characters, unique regardless of case",
   due_date: `When the task is due: ${DATE_TIME}; null for none. Returned in UTC`,
+  recurrence: "How the task repeats, as an RFC 5545 RRULE (FREQ=WEEKLY;BYDAY=MO; FREQ is DAILY, WEEKLY, MONTHLY or " +
+    "YEARLY, with INTERVAL, BYDAY, BYMONTHDAY, BYMONTH, COUNT or UNTIL); needs due_date; completing the task " +
+    "creates its next occurrence; null for none",
+  timezone: "The IANA time zone the task repeats in (Europe/Berlin), so that it stays at the same local time; null for UTC",
+  remind_at: `When to remind the user: ${DATE_TIME}; null for none. Returned in UTC`,
+  next_occurrence_id: "The id of the task created when this recurring task was completed; null until then (read-only)",
   created_at: "When the task was created (UTC)",
   updated_at: "When the task last changed (UTC)",
   status: "Which tasks: all (default), pending (not completed) or completed",

@@ -61,7 +61,7 @@ describe("the task tool server", () => {
 
   it("takes every field from core's schemas: the create body, the patch, the list query and the task", async () => {
     const client = await clientOf()
-    expect(await propertiesOf(client, "add_task", "inputSchema")).toEqual(Object.keys(NewTask.fields))
+    expect(await propertiesOf(client, "add_task", "inputSchema")).toEqual(Object.keys(NewTask.from.fields))
     expect(await propertiesOf(client, "update_task", "inputSchema")).toEqual(["id", ...Object.keys(TaskPatch.from.fields)])
     expect(await propertiesOf(client, "list_tasks", "inputSchema")).toEqual(Object.keys(TaskListParams.fields))
     expect(await propertiesOf(client, "get_task", "outputSchema")).toEqual(Object.keys(Task.fields))

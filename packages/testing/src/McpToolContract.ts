@@ -25,6 +25,10 @@ export interface TaskJson {
   readonly due_date: string | null
   readonly created_at: string
   readonly updated_at: string
+  readonly recurrence: string | null
+  readonly timezone: string | null
+  readonly remind_at: string | null
+  readonly next_occurrence_id: number | null
 }
 
 export const NOT_FOUND = "No such task exists for this user."
@@ -91,6 +95,31 @@ export const mcpToolContract = (harness: () => McpHarness, timeout = 60_000) => 
         )
         expect(byName["update_task"]!.inputSchema.required).toEqual(["id"])
         expect(byName["complete_task"]!.inputSchema.required).toEqual(["id"])
+      })
+    }, timeout)
+
+    it("complete a recurring task into its next occurrence, once, in the task's zone", async () => {
+      const user = freshUser("gardener")
+      await session(user, async (client) => {
+        const plants = succeeded(await call(client, "add_task", {
+          title: "Water the plants",
+          due_date: "2030-03-25T09:00:00+01:00",
+          recurrence: "FREQ=WEEKLY;BYDAY=MO",
+          timezone: "Europe/Berlin"
+        }))
+        const done = succeeded(await call(client, "complete_task", { id: plants.id, completed: true }))
+        expect(done).toMatchObject({ completed: true, next_occurrence_id: expect.any(Number) })
+        expect(succeeded(await call(client, "get_task", { id: done.next_occurrence_id }))).toMatchObject({
+          title: "Water the plants",
+          completed: false,
+          due_date: "2030-04-01T07:00:00.000Z",
+          recurrence: "FREQ=WEEKLY;BYDAY=MO",
+          timezone: "Europe/Berlin"
+        })
+        succeeded(await call(client, "complete_task", { id: plants.id }))
+        expect(succeeded(await call(client, "complete_task", { id: plants.id })).next_occurrence_id).toBe(done.next_occurrence_id)
+        expect(succeeded<{ tasks: ReadonlyArray<TaskJson> }>(await call(client, "list_tasks", {})).tasks).toHaveLength(2)
+        expect(refused(await call(client, "update_task", { id: plants.id, due_date: null }))).toMatch(/^recurrence: needs a due_date/m)
       })
     }, timeout)
 
@@ -184,7 +213,7 @@ export const mcpToolContract = (harness: () => McpHarness, timeout = 60_000) => 
         )
         const task = succeeded(await call(client, "add_task", { title: "Kept" }))
         expect(refused(await call(client, "update_task", { id: task.id }))).toBe(
-          `${BROKEN_RULES}\n: must change at least one of: title, description, completed, priority, tags, due_date`
+          `${BROKEN_RULES}\n: must change at least one of: title, description, completed, priority, tags, due_date, recurrence, timezone, remind_at`
         )
         expect(refused(await call(client, "update_task", { id: task.id, title: "x".repeat(201) }))).toBe(
           `${BROKEN_RULES}\ntitle: must be at most 200 characters`
