@@ -3,17 +3,18 @@
  * served. A cursor made for another sort or order, or not made by us, is a validation error.
  */
 import { DateTime, Either, Encoding, Schema } from "effect"
-import { TaskId, type Task } from "./Task.js"
+import { EARLIEST_DATE_TIME_MS, LATEST_DATE_TIME_MS, TaskId, type Task, Text } from "./Task.js"
 import { ValidationFailed } from "./TaskErrors.js"
 import { PRIORITY_RANK, SortKey, SortOrder, type PagePosition } from "./TaskQuery.js"
 
-const isEpochMillis = Schema.is(Schema.Number.pipe(Schema.finite()))
+// A cursor's values go to the database: only what a task of ours can hold, whatever a client crafts.
+const isEpochMillis = Schema.is(Schema.Int.pipe(Schema.between(EARLIEST_DATE_TIME_MS, LATEST_DATE_TIME_MS)))
 
 const isValueOf: Record<SortKey, (value: unknown) => boolean> = {
   created_at: isEpochMillis,
   updated_at: isEpochMillis,
   due_date: (value) => value === null || isEpochMillis(value),
-  title: Schema.is(Schema.String),
+  title: Schema.is(Text()),
   priority: Schema.is(Schema.Literal(0, 1, 2))
 }
 

@@ -2,7 +2,8 @@
  * The task and its inputs, in the contract's own words (snake_case fields).
  * Every rule of API.md about a task's fields lives here, once.
  */
-import { Schema, Struct } from "effect"
+import { DateTime, ParseResult, Schema, Struct } from "effect"
+import { daysInMonth, epochDayOf, MILLIS_PER_DAY } from "./CivilCalendar.js"
 import { Recurrence } from "./RecurrenceRule.js"
 import { ValidationFailed } from "./TaskErrors.js"
 import { TimeZoneName } from "./TimeZone.js"
@@ -13,12 +14,48 @@ const codePoints = (text: string): number => {
   return count
 }
 
-const lengthBetween = (min: number, max: number) => <A extends string, I, R>(self: Schema.Schema<A, I, R>) =>
-  self.pipe(Schema.filter((text) => {
+// With the `u` flag a surrogate in a class matches only when it is unpaired.
+const UNSTORABLE = /[\u0000\uD800-\uDFFF]/u
+
+/**
+ * What text cannot hold if it is to be kept exactly as it was sent: U+0000, which PostgreSQL's
+ * `text` cannot store; an unpaired surrogate, which UTF-8 cannot carry (it would come back as
+ * U+FFFD); and a leading byte order mark, which the embedded database drops when it reads the
+ * text back (trimmed fields lose it to trimming).
+ */
+const unstorable = (text: string): string | undefined => {
+  if (text.charCodeAt(0) === 0xfeff) return "must not begin with a byte order mark (U+FEFF)"
+  const at = text.search(UNSTORABLE)
+  if (at === -1) return undefined
+  return text.charCodeAt(at) === 0
+    ? "must not contain the NUL character (U+0000)"
+    : "must not contain an unpaired surrogate (U+D800 to U+DFFF are not characters on their own)"
+}
+
+export interface TextRules {
+  /** Leading and trailing white space is dropped before the length is counted. */
+  readonly trim?: boolean
+  /** Lengths in Unicode code points. */
+  readonly min?: number
+  readonly max?: number
+}
+
+/**
+ * The building block of every text field: text that can be stored exactly as it was sent, of
+ * a length in code points within the bounds given.
+ */
+export const Text = ({ max = Infinity, min = 0, trim = false }: TextRules = {}): Schema.Schema<string> =>
+  (trim ? Schema.Trim : Schema.String).pipe(Schema.filter((text) => {
+    const refused = unstorable(text)
+    if (refused !== undefined) return refused
+    if (min === 0 && max === Infinity) return undefined
     const length = codePoints(text)
     if (length < min) return min === 1 ? "must not be empty" : `must be at least ${min} characters`
     if (length > max) return `must be at most ${max} characters`
     return undefined
+  }, {
+    // JSON Schema counts a string's length in code points too.
+    jsonSchema: { ...(min > 0 ? { minLength: min } : {}), ...(max < Infinity ? { maxLength: max } : {}) }
   }))
 
 /** Task ids are PostgreSQL `integer` identities: anything outside that range names no task. */
@@ -32,18 +69,15 @@ export const TaskId = Schema.Int.pipe(
 export type TaskId = typeof TaskId.Type
 
 /** Better Auth user ids are opaque strings: no UUID or number is assumed. */
-export const UserId = Schema.String.pipe(
-  Schema.filter((id) => (id.length >= 1 && id.length <= 255) || "must be 1 to 255 characters"),
-  Schema.brand("UserId")
-)
+export const UserId = Text({ min: 1, max: 255 }).pipe(Schema.brand("UserId"))
 export type UserId = typeof UserId.Type
 
 export const Priority = Schema.Literal("low", "medium", "high")
 export type Priority = typeof Priority.Type
 
-export const Title = Schema.Trim.pipe(lengthBetween(1, 200))
-export const Description = Schema.String.pipe(lengthBetween(0, 1000))
-export const Tag = Schema.Trim.pipe(lengthBetween(1, 50))
+export const Title = Text({ trim: true, min: 1, max: 200 })
+export const Description = Text({ max: 1000 })
+export const Tag = Text({ trim: true, min: 1, max: 50 })
 
 export const MAX_TAGS = 20
 
@@ -62,12 +96,64 @@ export const Tags = Schema.Array(Tag).pipe(
   })
 )
 
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/
 
-/** An RFC 3339 date-time that names its offset, normalised to UTC. */
-export const DateTimeWithOffset = Schema.String.pipe(
-  Schema.filter((text) => RFC3339.test(text) || "must be an RFC 3339 date-time with an offset, e.g. 2026-01-31T17:00:00Z"),
-  Schema.compose(Schema.DateTimeUtc)
+/**
+ * The instants a date-time may name, in epoch milliseconds: years 0001 to 9999 in UTC. RFC 3339
+ * cannot write a later year, and PostgreSQL has no year 0 (it writes 1 BC).
+ */
+export const EARLIEST_DATE_TIME_MS = epochDayOf(1, 1, 1) * MILLIS_PER_DAY
+export const LATEST_DATE_TIME_MS = epochDayOf(10_000, 1, 1) * MILLIS_PER_DAY - 1
+
+const DAYS_RULE: Record<number, string> = {
+  28: "February has 28 days, 29 in leap years",
+  29: "February has 28 days, 29 in leap years",
+  30: "April, June, September and November have 30 days",
+  31: "days run from 01 to 31"
+}
+
+/** The instant `text` names in epoch milliseconds, or why it names none. */
+const parseDateTime = (text: string): number | string => {
+  const parts = RFC3339.exec(text)
+  if (parts === null) return "must be an RFC 3339 date-time with an offset, e.g. 2026-01-31T17:00:00Z"
+  const [year, month, day, hour, minute, second] = parts.slice(1, 7).map(Number) as [number, number, number, number, number, number]
+  const [fraction, sign, offsetHours, offsetMinutes] = parts.slice(7)
+  if (month < 1 || month > 12) return "must be a date that exists: months run from 01 to 12"
+  const days = daysInMonth(year, month)
+  if (day < 1 || day > days) return `must be a date that exists: ${DAYS_RULE[days]}`
+  if (hour > 23) return "must be a time that exists: hours run from 00 to 23"
+  if (minute > 59) return "must be a time that exists: minutes run from 00 to 59"
+  if (second > 59) return "must be a time that exists: seconds run from 00 to 59 (leap seconds are not accepted)"
+  let offset = 0
+  if (sign !== undefined) {
+    if (Number(offsetHours) > 23 || Number(offsetMinutes) > 59) return "must have an offset from -23:59 to +23:59"
+    offset = (sign === "-" ? -1 : 1) * (Number(offsetHours) * 60 + Number(offsetMinutes)) * 60_000
+  }
+  const millis = fraction === undefined ? 0 : Number(fraction.slice(0, 3).padEnd(3, "0"))
+  const instant = epochDayOf(year, month, day) * MILLIS_PER_DAY + ((hour * 60 + minute) * 60 + second) * 1000 + millis - offset
+  if (instant < EARLIEST_DATE_TIME_MS || instant > LATEST_DATE_TIME_MS) {
+    return "must fall within the years 0001 to 9999 in UTC"
+  }
+  return instant
+}
+
+/**
+ * An RFC 3339 date-time that names its offset and a day and time that exist, as a UTC instant
+ * (fractions of a second beyond milliseconds are dropped).
+ */
+export const DateTimeWithOffset: Schema.Schema<DateTime.Utc, string> = Schema.transformOrFail(
+  Schema.String,
+  Schema.DateTimeUtcFromSelf,
+  {
+    strict: true,
+    decode: (text, _, ast) => {
+      const instant = parseDateTime(text)
+      return typeof instant === "string"
+        ? ParseResult.fail(new ParseResult.Type(ast, text, instant))
+        : ParseResult.succeed(DateTime.unsafeMake(instant))
+    },
+    encode: (dateTime) => ParseResult.succeed(DateTime.formatIso(dateTime))
+  }
 )
 
 export const Task = Schema.Struct({

@@ -1,6 +1,6 @@
 /** The list query: filters, a total order (ties broken by id) and keyset paging. */
 import { Schema } from "effect"
-import { DateTimeWithOffset, Priority, type TaskId } from "./Task.js"
+import { DateTimeWithOffset, Priority, type TaskId, Text } from "./Task.js"
 
 export const SortKey = Schema.Literal("created_at", "updated_at", "title", "due_date", "priority")
 export type SortKey = typeof SortKey.Type
@@ -31,9 +31,9 @@ export const PageLimit = Schema.Int.pipe(
 /** The list parameters as text, the way a query string or a command line carries them. */
 export const TaskListParams = Schema.Struct({
   status: Schema.optionalWith(StatusFilter, { default: () => "all" as const }),
-  q: Schema.optional(Schema.String.pipe(Schema.maxLength(200))),
+  q: Schema.optional(Text({ max: 200 })),
   priority: Schema.optional(Priority),
-  tag: Schema.optional(Schema.Trim),
+  tag: Schema.optional(Text({ trim: true })),
   due_before: Schema.optional(DateTimeWithOffset),
   due_after: Schema.optional(DateTimeWithOffset),
   sort: Schema.optionalWith(SortParam, { default: () => "created_at" as const }),

@@ -7,7 +7,7 @@ import * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
 import * as HttpApiGroup from "@effect/platform/HttpApiGroup"
 import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
 import * as OpenApi from "@effect/platform/OpenApi"
-import { MAX_TASK_ID, NewTask, StatusFilter, Task, TaskListParams, TaskPatch } from "@todo/core"
+import { MAX_TASK_ID, NewTask, StatusFilter, Task, TaskListParams, TaskPatch, Text } from "@todo/core"
 import { Schema } from "effect"
 import { Authentication } from "../auth/Authentication.js"
 import { Declared } from "../problems/Problem.js"
@@ -38,10 +38,7 @@ export const CompletedBody = Schema.Struct({ completed: Schema.Boolean }).annota
 
 export const CreateHeaders = Schema.Struct({
   "idempotency-key": Schema.optional(
-    Schema.String.pipe(
-      Schema.minLength(1, { message: () => "must not be empty" }),
-      Schema.maxLength(MAX_IDEMPOTENCY_KEY_LENGTH, { message: () => `must be at most ${MAX_IDEMPOTENCY_KEY_LENGTH} characters` })
-    )
+    Text({ min: 1, max: MAX_IDEMPOTENCY_KEY_LENGTH })
   ).annotations({
     description: "Make retries safe: a POST repeating a key this user already sent is answered 201 with the task the first one created (its body is not compared), and nothing new is stored"
   })
