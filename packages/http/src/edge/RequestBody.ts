@@ -1,7 +1,8 @@
 /**
  * Reading a JSON body, in the order a client can fix things: size (413), media type (415),
- * syntax (400), then the schema (422). Bodies are read straight from Node, because the
- * platform's own size limit destroys the socket, so the client would never see its 413.
+ * encoding and syntax (400), then the schema (422). Bodies are read straight from Node,
+ * because the platform's own size limit destroys the socket, so the client would never see
+ * its 413.
  */
 import { validate, ValidationFailed } from "@todo/core"
 import { Effect, Option, type Schema } from "effect"
@@ -21,8 +22,8 @@ const mayHaveBody = (headers: IncomingHttpHeaders): boolean => {
   return length === undefined ? headers["transfer-encoding"] !== undefined : length.trim() !== "0"
 }
 
-const readText = (incoming: IncomingMessage) =>
-  Effect.async<string, PayloadTooLarge | MalformedJson>((resume) => {
+const readBytes = (incoming: IncomingMessage) =>
+  Effect.async<Buffer, PayloadTooLarge | MalformedJson>((resume) => {
     const chunks: Array<Buffer> = []
     let size = 0
     const stop = () => {
@@ -40,7 +41,7 @@ const readText = (incoming: IncomingMessage) =>
     }
     function onEnd() {
       stop()
-      resume(Effect.succeed(Buffer.concat(chunks, size).toString("utf8")))
+      resume(Effect.succeed(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)))
     }
     function onError() {
       stop()
@@ -52,20 +53,37 @@ const readText = (incoming: IncomingMessage) =>
     return Effect.sync(stop)
   })
 
+// JSON text is UTF-8 (RFC 8259 §8.1): other bytes are refused, not replaced with U+FFFD. A byte
+// order mark is kept, so JSON.parse refuses it as before.
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true })
+
+const textOf = (bytes: Buffer): string | undefined => {
+  try {
+    return utf8.decode(bytes)
+  } catch {
+    return undefined
+  }
+}
+
+const notUtf8 = new MalformedJson({ detail: "The request body is not valid UTF-8." })
+const notJson = new MalformedJson({ detail: "The request body is not valid JSON." })
+
 /** The parsed body, or none when the request has no body (or only whitespace). */
 export const readJson = (incoming: IncomingMessage): Effect.Effect<Option.Option<unknown>, BodyError> => {
   const headers = incoming.headers
   if (!mayHaveBody(headers)) return Effect.succeed(Option.none())
   if (Number(headers["content-length"]) > MAX_BODY_BYTES) return Effect.fail(tooLarge)
-  return readText(incoming).pipe(
-    Effect.flatMap((text): Effect.Effect<Option.Option<unknown>, BodyError> => {
-      if (text.trim() === "") return Effect.succeed(Option.none())
+  return readBytes(incoming).pipe(
+    Effect.flatMap((bytes): Effect.Effect<Option.Option<unknown>, BodyError> => {
+      const text = textOf(bytes)
+      if (text?.trim() === "") return Effect.succeed(Option.none())
       if (!JSON_MEDIA_TYPE.test(headers["content-type"] ?? "")) return Effect.fail(new UnsupportedMediaType())
+      if (text === undefined) return Effect.fail(notUtf8)
       let json: unknown
       try {
         json = JSON.parse(text)
       } catch {
-        return Effect.fail(new MalformedJson({ detail: "The request body is not valid JSON." }))
+        return Effect.fail(notJson)
       }
       return Effect.succeed(Option.some(json))
     })
