@@ -3,6 +3,7 @@
  * code: 2 for a command line that cannot be run as written, 1 for everything else.
  */
 import { RepositoryUnavailable, TaskNotFound, ValidationFailed, VersionMismatch } from "@todo/core"
+import { MigrationFailed } from "@todo/postgres"
 import { Cause, ConfigError, Data, Option } from "effect"
 
 /** The command line itself is wrong: a missing confirmation, a bad option value. */
@@ -31,7 +32,7 @@ const describeError = (error: unknown): Report | undefined => {
   if (error instanceof ValidationFailed) return { lines: describeValidation(error), exitCode: 1 }
   if (
     error instanceof CommandFailed || error instanceof TaskNotFound || error instanceof VersionMismatch ||
-    error instanceof RepositoryUnavailable
+    error instanceof RepositoryUnavailable || error instanceof MigrationFailed
   ) {
     return { lines: [`error: ${error.message}`], exitCode: 1 }
   }

@@ -11,9 +11,9 @@ import { Config, type ConfigError, Context, Duration, Effect, Layer, Option, Red
 import pg from "pg"
 import * as PgliteClient from "./PgliteClient.js"
 import * as PgTaskRepository from "./PgTaskRepository.js"
-import { unavailableFrom } from "./SqlFailure.js"
+import { failureOf } from "./SqlFailure.js"
 import * as Statements from "./Statements.js"
-import { migrate } from "./TaskMigrations.js"
+import { migrate, type MigrationFailed } from "./TaskMigrations.js"
 
 const databaseUrl = Config.option(Config.redacted("DATABASE_URL")).pipe(
   // `DATABASE_URL=` in a .env file means "none", not an empty URL.
@@ -58,7 +58,7 @@ export const serverLayer = (
           const statements = Statements.onPool(pool)
           yield* statements.rows("SELECT 1", [])
           const sql = yield* PgClient.fromPool({ acquire: Effect.succeed(pool), applicationName: "todo-api" }).pipe(
-            Effect.mapError(unavailableFrom)
+            Effect.catchAll((error) => failureOf(error.cause))
           )
           return Context.make(SqlClient, sql).pipe(Context.add(Statements.Statements, statements))
         })).pipe(Layer.provide(Reactivity.layer))
@@ -75,6 +75,9 @@ const connectDeadline = Config.integer("DATABASE_CONNECT_TIMEOUT_S").pipe(
   Config.validate({ message: "must be at least 0", validation: (seconds) => seconds >= 0 })
 )
 
+/** Why a database cannot be opened: only `RepositoryUnavailable` may pass with time. */
+type OpenFailure = RepositoryUnavailable | MigrationFailed | ConfigError.ConfigError
+
 /**
  * A server that cannot be reached at start (a suspended Neon compute wakes in seconds, a
  * database container starts beside the API) is tried again, 250 ms apart and doubling up
@@ -82,12 +85,12 @@ const connectDeadline = Config.integer("DATABASE_CONNECT_TIMEOUT_S").pipe(
  */
 const retriedAtStart = <R>(
   deadlineSeconds: number,
-  self: Layer.Layer<R, RepositoryUnavailable | ConfigError.ConfigError>
+  self: Layer.Layer<R, OpenFailure>
 ) => {
   const schedule = Schedule.exponential("250 millis").pipe(
     Schedule.union(Schedule.spaced("5 seconds")),
     Schedule.upTo(Duration.seconds(deadlineSeconds)),
-    Schedule.zipRight(Schedule.identity<RepositoryUnavailable | ConfigError.ConfigError>()),
+    Schedule.zipRight(Schedule.identity<OpenFailure>()),
     Schedule.whileOutput((error) => error._tag === "RepositoryUnavailable"),
     Schedule.onDecision((error, decision) =>
       decision._tag === "Continue" && error._tag === "RepositoryUnavailable"
@@ -109,7 +112,7 @@ const retriedAtStart = <R>(
 const migrated = <E>(self: Layer.Layer<SqlClient | Statements.Statements, E>) =>
   self.pipe(Layer.tap((context) => Effect.provide(migrate, context)))
 
-type Connection = Layer.Layer<SqlClient | Statements.Statements, RepositoryUnavailable | ConfigError.ConfigError>
+type Connection = Layer.Layer<SqlClient | Statements.Statements, OpenFailure>
 
 /** The configured database, `prepare`d; on a server, retried at start through the preparation too. */
 const configured = (prepare: (connection: Connection) => Connection): Connection =>
@@ -128,5 +131,5 @@ export const connectionLayer: Connection = configured((connection) => connection
 export const sqlLayer: Connection = configured(migrated)
 
 /** What a host needs: the `SqlClient` and the `TaskRepository` over it. */
-export const layer: Layer.Layer<SqlClient | Statements.Statements | TaskRepository, RepositoryUnavailable | ConfigError.ConfigError> =
+export const layer: Layer.Layer<SqlClient | Statements.Statements | TaskRepository, OpenFailure> =
   PgTaskRepository.layer.pipe(Layer.provideMerge(sqlLayer))

@@ -374,6 +374,8 @@ export const layer: Layer.Layer<TaskRepository, never, SqlClient | Statements> =
     const schemaCurrent = yield* Ref.make(false)
     const checkSchema = migrationStatus.pipe(
       provideSql,
+      // Readiness: a schema that cannot be read is not ready, whatever the reason.
+      Effect.catchTag("MigrationFailed", (error) => Effect.fail(new RepositoryUnavailable({ reason: error.reason }))),
       Effect.flatMap(({ pending }) =>
         pending.length === 0
           ? Ref.set(schemaCurrent, true)

@@ -1,6 +1,9 @@
 /**
- * How a database failure reaches the port: always a `RepositoryUnavailable` whose reason
- * names the kind of failure, never the SQL, the parameters or the connection string.
+ * How a database failure reaches the port. Only the database failing to serve (it cannot be
+ * reached, is out of resources, or gave up in time) is `RepositoryUnavailable`, which clients
+ * are told to retry. Any other error the server reports is a statement it refused, and since
+ * every input is validated before it gets there, that is a bug: a defect (`StatementRefused`),
+ * answered 500 and logged, never a 503 that a client would retry for ever.
  */
 import { SqlError } from "@effect/sql/SqlError"
 import { RepositoryUnavailable } from "@todo/core"
@@ -8,46 +11,109 @@ import { Duration, Effect, FiberId, Option, Queue } from "effect"
 
 const UNREACHABLE = "the database cannot be reached"
 
-/** The SQLSTATE of an error the server sent; socket errors (`EPIPE`, `ECONNREFUSED`) have none. */
-const sqlStateOf = (cause: unknown): string | undefined => {
-  if (typeof cause !== "object" || cause === null || !("severity" in cause) || !("code" in cause)) return undefined
-  return typeof cause.code === "string" ? cause.code : undefined
+/**
+ * The SQLSTATEs (a class, or one condition) that mean the database cannot serve now, whatever
+ * was asked of it (PostgreSQL's Appendix A); every other one is refused as a defect.
+ */
+const UNAVAILABLE: ReadonlyArray<readonly [state: string, reason: string]> = [
+  // Connection exception: the connection failed, or was refused or broken.
+  ["08", UNREACHABLE],
+  // Invalid authorization specification, and a database that does not exist: our connection refused.
+  ["28", "the database refused the connection's credentials"],
+  ["3D000", "the database named in DATABASE_URL does not exist"],
+  // Insufficient resources: too many connections, out of memory, disk full.
+  ["53", "the database is out of resources"],
+  // Shutting down, crashed, starting up, dropped, or an idle session timed out.
+  ["57P0", "the database is shutting down or starting up"],
+  ["57014", "the database cancelled a slow statement"],
+  ["55P03", "the database gave up waiting for a lock"],
+  // A transaction that met a concurrent one: the same request, retried, succeeds.
+  ["40001", "the database gave up on a transaction that conflicted with another"],
+  ["40P01", "the database gave up on a transaction that conflicted with another"],
+  // A read-only server: a standby, as during a failover.
+  ["25006", "the database takes no writes"],
+  // System and I/O errors of the server's machine.
+  ["58000", "the database's machine failed"],
+  ["58030", "the database's machine failed"]
+]
+
+interface ServerError {
+  readonly code: string
+  readonly table?: string | undefined
+  readonly column?: string | undefined
+  readonly constraint?: string | undefined
+  readonly routine?: string | undefined
+  readonly message?: string | undefined
 }
 
-/** An error the server reported (a constraint, a cancelled statement), as opposed to a broken connection. */
-export const isServerError = (cause: unknown): boolean => sqlStateOf(cause) !== undefined
+/** An error the server sent, with its SQLSTATE; socket errors (`EPIPE`, `ECONNREFUSED`) are not. */
+const serverErrorOf = (cause: unknown): ServerError | undefined =>
+  typeof cause === "object" && cause !== null && "severity" in cause && "code" in cause &&
+    typeof cause.code === "string"
+    ? cause as ServerError
+    : undefined
 
-export const unavailableFrom = (error: SqlError): RepositoryUnavailable => unavailableFromCause(error.cause)
+/**
+ * A statement the database refused for what it was asked, not for being unable to serve. It
+ * names the SQLSTATE, the table, column or constraint and the server routine that raised it,
+ * but not the server's message, which may quote the data.
+ */
+export class StatementRefused extends Error {
+  readonly _tag = "StatementRefused"
+  readonly sqlState: string
+  constructor(error: ServerError) {
+    const where = [
+      error.table === undefined ? undefined : `table ${error.table}`,
+      error.column === undefined ? undefined : `column ${error.column}`,
+      error.constraint === undefined ? undefined : `constraint ${error.constraint}`,
+      error.routine === undefined ? undefined : `raised in ${error.routine}`
+    ].filter((part) => part !== undefined)
+    super(`the database refused a statement with SQLSTATE ${error.code}${where.length > 0 ? ` (${where.join(", ")})` : ""}`)
+    this.name = "StatementRefused"
+    this.sqlState = error.code
+  }
+}
+
+/** What the driver threw: the database unable to serve, or a statement it refused. */
+export const classify = (cause: unknown): RepositoryUnavailable | StatementRefused => {
+  const error = serverErrorOf(cause)
+  // No SQLSTATE: the driver's own failure, to connect, in time, or on a connection that broke.
+  if (error === undefined) return new RepositoryUnavailable({ reason: UNREACHABLE })
+  const unavailable = UNAVAILABLE.find(([state]) => error.code.startsWith(state))
+  return unavailable === undefined
+    ? new StatementRefused(error)
+    : new RepositoryUnavailable({ reason: `${unavailable[1]} (SQLSTATE ${error.code})` })
+}
+
+/** A classified failure as the port reports it: a failure to retry, or a defect. */
+export const reported = (failure: RepositoryUnavailable | StatementRefused): Effect.Effect<never, RepositoryUnavailable> =>
+  failure instanceof StatementRefused ? Effect.die(failure) : Effect.fail(failure)
 
 /** What the driver threw, as the port reports it. */
-export const unavailableFromCause = (cause: unknown): RepositoryUnavailable => {
-  const state = sqlStateOf(cause)
-  // Class 08 is a broken connection; 57P0x a server shutting down; 53300 a full server.
-  if (state === undefined || state.startsWith("08") || state.startsWith("57P0") || state === "53300") {
-    return new RepositoryUnavailable({ reason: UNREACHABLE })
-  }
-  if (state === "57014") return new RepositoryUnavailable({ reason: "the database cancelled a slow statement" })
-  return new RepositoryUnavailable({ reason: `the database refused the operation (SQLSTATE ${state})` })
+export const failureOf = (cause: unknown): Effect.Effect<never, RepositoryUnavailable> => reported(classify(cause))
+
+/** The server's own words and SQLSTATE, for a failure that has no request data in it. */
+export const serverMessageOf = (cause: unknown): string => {
+  const error = serverErrorOf(cause)
+  return error === undefined ? String(cause) : `${error.message ?? "refused"} (SQLSTATE ${error.code})`
 }
 
 export const late = () => new RepositoryUnavailable({ reason: "the database did not answer in time" })
 
-/** Every SQL failure as `RepositoryUnavailable`, with the ones @effect/sql raises as defects (a failed COMMIT or ROLLBACK). */
+/** Every SQL failure classified, with the ones @effect/sql raises as defects (a failed COMMIT or ROLLBACK). */
 const classified = <A, E, R>(
   self: Effect.Effect<A, E | SqlError, R>
 ): Effect.Effect<A, Exclude<E, SqlError> | RepositoryUnavailable, R> =>
   self.pipe(
     Effect.catchIf(
       (error): error is SqlError => error instanceof SqlError,
-      (error) => Effect.fail(unavailableFrom(error))
+      (error) => failureOf(error.cause)
     ),
-    Effect.catchSomeDefect((defect) =>
-      defect instanceof SqlError ? Option.some(Effect.fail(unavailableFrom(defect))) : Option.none()
-    )
+    Effect.catchSomeDefect((defect) => defect instanceof SqlError ? Option.some(failureOf(defect.cause)) : Option.none())
   ) as Effect.Effect<A, Exclude<E, SqlError> | RepositoryUnavailable, R>
 
 /**
- * Bounds an operation in time and turns every SQL failure into `RepositoryUnavailable`.
+ * Bounds an operation in time and classifies every SQL failure: `RepositoryUnavailable`, or a defect.
  *
  * A late operation is interrupted in the background: interrupting a pg statement cancels it
  * on the server over a new connection, which can itself wait for the connect timeout. This runs

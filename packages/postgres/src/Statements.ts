@@ -1,15 +1,16 @@
 /**
  * How the repository runs the statements of a request: one SQL text with its parameters, the
- * rows back, bounded in time, every failure a `RepositoryUnavailable`. On a server they go
- * straight to the `pg` pool that `@effect/sql-pg` runs on, under one timer: the statement layer
- * of `@effect/sql` (span, scope, compiler) and a watchdog fiber per operation cost more CPU than
- * the query itself (README, Performance). Elsewhere they go through the `SqlClient`.
+ * rows back, bounded in time, every failure classified (`RepositoryUnavailable`, or a defect).
+ * On a server they go straight to the `pg` pool that `@effect/sql-pg` runs on, under one timer:
+ * the statement layer of `@effect/sql` (span, scope, compiler) and a watchdog fiber per
+ * operation cost more CPU than the query itself (README, Performance). Elsewhere they go
+ * through the `SqlClient`.
  */
 import { SqlClient } from "@effect/sql/SqlClient"
 import { RepositoryUnavailable } from "@todo/core"
 import { Context, Duration, Effect, Layer } from "effect"
 import type { Pool, PoolClient } from "pg"
-import { guarded, isServerError, late, unavailableFromCause } from "./SqlFailure.js"
+import { classify, failureOf, guarded, late, reported, StatementRefused } from "./SqlFailure.js"
 
 export interface StatementRunner {
   readonly rows: <Row extends object>(text: string, params: ReadonlyArray<unknown>) => Effect.Effect<ReadonlyArray<Row>, RepositoryUnavailable>
@@ -57,7 +58,7 @@ export const onPool = (pool: Pool, timeout: Duration.DurationInput = STATEMENT_T
         }
         function onConnectionError(cause: Error) {
           release(cause)
-          if (!answered) answer(Effect.fail(unavailableFromCause(cause)))
+          if (!answered) answer(failureOf(cause))
         }
         const timer = setTimeout(() => {
           release(new Error("statement timed out"))
@@ -65,7 +66,7 @@ export const onPool = (pool: Pool, timeout: Duration.DurationInput = STATEMENT_T
         }, millis)
         pool.connect((cause, acquired) => {
           if (cause !== undefined || acquired === undefined) {
-            return answered ? undefined : answer(Effect.fail(unavailableFromCause(cause)))
+            return answered ? undefined : answer(failureOf(cause))
           }
           if (answered) return acquired.release()
           client = acquired
@@ -73,10 +74,15 @@ export const onPool = (pool: Pool, timeout: Duration.DurationInput = STATEMENT_T
           // Text and values, not a config object: pg copies a config object property by property.
           acquired.query(text, params as Array<unknown>, (cause: Error | null, result) => {
             if (client !== acquired) return
-            // An error the server reported leaves the connection usable; any other may not.
-            release(cause === null || isServerError(cause) ? undefined : cause)
-            if (answered) return
-            answer(cause === null ? Effect.succeed(result.rows as ReadonlyArray<Row>) : Effect.fail(unavailableFromCause(cause)))
+            if (cause === null) {
+              release()
+              return answered ? undefined : answer(Effect.succeed(result.rows as ReadonlyArray<Row>))
+            }
+            // A statement the server refused leaves its connection usable; after any other failure
+            // (a server shutting down, a broken socket) it may not be.
+            const failure = classify(cause)
+            release(failure instanceof StatementRefused ? undefined : cause)
+            if (!answered) answer(reported(failure))
           })
         })
         return Effect.sync(() => {

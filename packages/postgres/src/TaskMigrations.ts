@@ -6,8 +6,8 @@ import * as Migrator from "@effect/sql/Migrator"
 import { SqlClient } from "@effect/sql/SqlClient"
 import { SqlError } from "@effect/sql/SqlError"
 import { RepositoryUnavailable } from "@todo/core"
-import { Effect, Option } from "effect"
-import { unavailableFrom } from "./SqlFailure.js"
+import { Effect, Option, Schema } from "effect"
+import { classify, serverMessageOf } from "./SqlFailure.js"
 
 const createTasks = Effect.gen(function*() {
   const sql = yield* SqlClient
@@ -69,17 +69,40 @@ const runMigrator = Migrator.make({})({ loader, table: TABLE })
 
 const nameOf = (id: number, name: string) => `${String(id).padStart(4, "0")}_${name}`
 
-const asUnavailable = (error: SqlError | Migrator.MigrationError) =>
-  error instanceof SqlError
-    ? unavailableFrom(error)
-    : new RepositoryUnavailable({ reason: `migrations could not be applied: ${error.message}` })
+/**
+ * The schema could not be migrated, or its migrations read, for a reason other than the database
+ * being unavailable (a privilege missing, a table in the way): retrying will not help, an
+ * operator must act.
+ */
+export class MigrationFailed extends Schema.TaggedError<MigrationFailed>()("MigrationFailed", {
+  reason: Schema.String
+}) {
+  override get message() {
+    return this.reason
+  }
+}
+
+/**
+ * A database unable to serve is `RepositoryUnavailable` (start-up retries it); anything else is
+ * `MigrationFailed`, with the server's own words: a migration carries no request data.
+ */
+const migrationFailure = (doing: string) => (error: SqlError | Migrator.MigrationError): RepositoryUnavailable | MigrationFailed => {
+  const sqlError = error instanceof SqlError ? error : error.cause instanceof SqlError ? error.cause : undefined
+  if (sqlError === undefined) return new MigrationFailed({ reason: `${doing}: ${error.message}` })
+  const classified = classify(sqlError.cause)
+  if (classified instanceof RepositoryUnavailable) return classified
+  const step = error instanceof SqlError ? "" : `${error.message}: `
+  return new MigrationFailed({ reason: `${doing}: ${step}${serverMessageOf(sqlError.cause)}` })
+}
+
+const applyFailure = migrationFailure("migrations could not be applied")
 
 /**
  * Applies the pending migrations and returns their names. Safe when several processes start
  * at once: the migrator creates its table outside any lock, so the whole run holds a
  * transaction-scoped advisory lock and creates that table itself first.
  */
-export const migrate: Effect.Effect<ReadonlyArray<string>, RepositoryUnavailable, SqlClient> = Effect.gen(
+export const migrate: Effect.Effect<ReadonlyArray<string>, RepositoryUnavailable | MigrationFailed, SqlClient> = Effect.gen(
   function*() {
     const sql = yield* SqlClient
     const applied = yield* sql.withTransaction(Effect.gen(function*() {
@@ -95,10 +118,10 @@ export const migrate: Effect.Effect<ReadonlyArray<string>, RepositoryUnavailable
     return applied.map(([id, name]) => nameOf(id, name))
   }
 ).pipe(
-  Effect.mapError(asUnavailable),
+  Effect.mapError(applyFailure),
   Effect.catchSomeDefect((defect) =>
     defect instanceof Migrator.MigrationError || defect instanceof SqlError
-      ? Option.some(Effect.fail(asUnavailable(defect)))
+      ? Option.some(Effect.fail(applyFailure(defect)))
       : Option.none()
   ),
   Effect.withSpan("TaskMigrations.migrate")
@@ -109,7 +132,7 @@ export interface MigrationStatus {
   readonly pending: ReadonlyArray<string>
 }
 
-export const migrationStatus: Effect.Effect<MigrationStatus, RepositoryUnavailable, SqlClient> = Effect.gen(
+export const migrationStatus: Effect.Effect<MigrationStatus, RepositoryUnavailable | MigrationFailed, SqlClient> = Effect.gen(
   function*() {
     const sql = yield* SqlClient
     const [table] = yield* sql<{ present: boolean }>`SELECT to_regclass(${TABLE}) IS NOT NULL AS present`
@@ -124,4 +147,4 @@ export const migrationStatus: Effect.Effect<MigrationStatus, RepositoryUnavailab
       pending: known.filter(([id]) => !appliedIds.has(id)).map(([id, name]) => nameOf(id, name))
     }
   }
-).pipe(Effect.mapError(asUnavailable))
+).pipe(Effect.mapError(migrationFailure("the applied migrations could not be read")))

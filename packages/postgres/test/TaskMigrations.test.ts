@@ -1,10 +1,10 @@
 import { describe, expect, it } from "@effect/vitest"
 import { SqlClient } from "@effect/sql/SqlClient"
 import { TaskRepository } from "@todo/core"
-import { Database, migrate, MIGRATIONS, migrationStatus, PgliteClient, PgTaskRepository } from "@todo/postgres"
+import { Database, migrate, MigrationFailed, MIGRATIONS, migrationStatus, PgliteClient, PgTaskRepository } from "@todo/postgres"
 import { Effect, Layer, Redacted } from "effect"
 import { describeOnPostgres } from "@todo/testing"
-import { freshSchemaUrl, temporaryDirectory } from "./TestDatabases.js"
+import { freshSchemaUrl, temporaryDirectory, withConfig } from "./TestDatabases.js"
 
 const ALL = Object.keys(MIGRATIONS)
 
@@ -46,7 +46,57 @@ describe("migrations on embedded PGlite", () => {
   })
 })
 
+const IN_THE_WAY = "relation \"tasks\" already exists (SQLSTATE 42P07)"
+
+describe("a migration the database refuses, on embedded PGlite", () => {
+  it.layer(unmigratedEmbedded, { timeout: "60 seconds" })((it) => {
+    it.effect("is MigrationFailed with the server's reason, nothing is applied, and a ping is not ready", () =>
+      Effect.gen(function*() {
+        const sql = yield* SqlClient
+        yield* sql`CREATE TABLE tasks (note text)`
+        const error = yield* Effect.flip(migrate)
+        expect(error).toBeInstanceOf(MigrationFailed)
+        expect(error.message).toBe(`migrations could not be applied: Migration "1_create_tasks" failed: ${IN_THE_WAY}`)
+        expect(yield* migrationStatus).toEqual({ applied: [], pending: ALL })
+        const repository = yield* Effect.provide(TaskRepository, PgTaskRepository.layer)
+        expect((yield* Effect.flip(repository.ping))._tag).toBe("RepositoryUnavailable")
+      }))
+  })
+})
+
+/** A fresh schema holding what `statement` creates, its URL, and a connection to it. */
+const schemaHolding = (statement: string) =>
+  Effect.gen(function*() {
+    const url = yield* freshSchemaUrl
+    const connection = yield* Layer.build(Database.serverLayer(Redacted.make(url)))
+    yield* Effect.flatMap(Effect.provide(SqlClient, connection), (sql) => sql.unsafe(statement))
+    return { url, connection }
+  })
+
 describeOnPostgres("migrations on a PostgreSQL server", () => {
+  it.live("a migration the database refuses stops the start at once with MigrationFailed: no retry can help", () =>
+    Effect.gen(function*() {
+      const { url } = yield* schemaHolding("CREATE TABLE tasks (note text)")
+      const started = Date.now()
+      const error = yield* Effect.flip(Effect.scoped(Layer.build(
+        Database.layer.pipe(Layer.provide(withConfig({ DATABASE_URL: url, DATABASE_CONNECT_TIMEOUT_S: "30" })))
+      )))
+      expect(Date.now() - started).toBeLessThan(5_000)
+      expect(error).toBeInstanceOf(MigrationFailed)
+      expect(error.message).toBe(`migrations could not be applied: Migration "1_create_tasks" failed: ${IN_THE_WAY}`)
+    }).pipe(Effect.scoped), { timeout: 30_000 })
+
+  it.live("migrations that cannot be read are MigrationFailed, and a ping says not ready", () =>
+    Effect.gen(function*() {
+      // A table of that name that is not the migrator's.
+      const { connection } = yield* schemaHolding("CREATE TABLE effect_sql_migrations (note text)")
+      const error = yield* Effect.flip(Effect.provide(migrationStatus, connection))
+      expect(error).toBeInstanceOf(MigrationFailed)
+      expect(error.message).toMatch(/^the applied migrations could not be read: .* \(SQLSTATE 42703\)$/)
+      const repository = yield* Effect.provide(TaskRepository, PgTaskRepository.layer.pipe(Layer.provide(Layer.succeedContext(connection))))
+      expect((yield* Effect.flip(repository.ping))._tag).toBe("RepositoryUnavailable")
+    }).pipe(Effect.scoped), { timeout: 30_000 })
+
   it.scoped("two processes migrating one empty schema at once apply each migration exactly once", () =>
     Effect.gen(function*() {
       const url = Redacted.make(yield* freshSchemaUrl)

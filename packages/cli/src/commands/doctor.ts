@@ -1,6 +1,6 @@
 /** `doctor`: is this installation ready to serve? One verdict per check, a failing exit on any failure. */
 import { RepositoryUnavailable } from "@todo/core"
-import { Database, migrationStatus } from "@todo/postgres"
+import { Database, MigrationFailed, migrationStatus } from "@todo/postgres"
 import type { Command } from "commander"
 import { Config, ConfigError, Effect, Either, Layer, Option } from "effect"
 import { importJWK, type JWK } from "jose"
@@ -101,7 +101,9 @@ const database = Effect.gen(function*() {
     Effect.succeed<Check>({
       check: "database",
       verdict: "fail",
-      detail: error instanceof RepositoryUnavailable ? error.reason : `configuration: ${String(error)}`
+      detail: error instanceof RepositoryUnavailable || error instanceof MigrationFailed
+        ? error.reason
+        : `configuration: ${String(error)}`
     })
   )
 )

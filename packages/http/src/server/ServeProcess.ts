@@ -23,6 +23,7 @@ const describe = (error: unknown): string => {
     case "ServeError":
       return "cannot listen: the port may be in use, or HOST is not an address of this machine"
     case "RepositoryUnavailable":
+    case "MigrationFailed":
       return String((error as { message?: unknown }).message)
     default:
       return `invalid configuration: ${String(error)}`
