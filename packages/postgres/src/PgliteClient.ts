@@ -40,6 +40,29 @@ const connectionOf = (db: PGlite, guard: <A>(self: Effect.Effect<A, SqlError>) =
   return connection
 }
 
+const TIMESTAMPTZ = 1184
+
+const TIMESTAMPTZ_TEXT = /^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(?:\.(\d+))?([+-])(\d\d)(?::(\d\d))?(?::(\d\d))?$/
+
+/**
+ * A `timestamptz` as PostgreSQL writes it. PGlite's own parser is `new Date(text)`, which reads
+ * the years 1 to 99 as 2001 and 1901 to 1999; anything this does not know goes to it.
+ */
+const parseTimestamptz = (text: string): Date => {
+  const parts = TIMESTAMPTZ_TEXT.exec(text)
+  if (parts === null) return new Date(text)
+  const [year, month, day, hour, minute, second] = parts.slice(1, 7).map(Number) as [number, number, number, number, number, number]
+  const [fraction = "", sign, offsetHours, offsetMinutes = "0", offsetSeconds = "0"] = parts.slice(7)
+  const date = new Date(0)
+  date.setUTCFullYear(year, month - 1, day)
+  date.setUTCHours(hour, minute, second, Number(fraction.slice(0, 3).padEnd(3, "0")))
+  const offset = (Number(offsetHours) * 3600 + Number(offsetMinutes) * 60 + Number(offsetSeconds)) * 1000
+  return new Date(date.getTime() - (sign === "-" ? -offset : offset))
+}
+
+/** Options for `PGlite.create` that read values back as the `pg` driver does. */
+const pgliteOptions = { parsers: { [TIMESTAMPTZ]: parseTimestamptz } }
+
 export const make = (db: PGlite): Effect.Effect<SqlClient, never, Reactivity.Reactivity> =>
   Effect.gen(function*() {
     const permit = yield* Effect.makeSemaphore(1)
@@ -73,7 +96,7 @@ const sqlClientLayer = (dataDir: string): Layer.Layer<SqlClient, RepositoryUnava
         Effect.tryPromise({
           try: async () => {
             const { PGlite } = await import("@electric-sql/pglite")
-            return await PGlite.create(path)
+            return await PGlite.create(path, pgliteOptions)
           },
           catch: cannotOpen
         }),

@@ -429,6 +429,30 @@ export const taskRepositoryContract = (name: string, repository: Layer.Layer<Tas
         expect(titles(yield* listAll(user, { tag: "EMOJI 🎉" }))).toEqual([title])
       }))
 
+    it.effect("every character a text field takes round-trips: control characters, astral ones, noncharacters", () =>
+      Effect.gen(function*() {
+        const tasks = yield* Tasks
+        const user = freshUser()
+        const c0 = `a${Array.from({ length: 31 }, (_, n) => String.fromCharCode(n + 1)).join("")}z`
+        const c1 = `a${Array.from({ length: 33 }, (_, n) => String.fromCharCode(0x7f + n)).join("")}z`
+        const text = `${c0}${c1}\u{10FFFF}\uFFFE\uFFFF\u{1F600}\uFEFF.`
+        const task = yield* tasks.create(user, newTask({ title: text, description: text, tags: [c0, c1] }))
+        expect(yield* tasks.get(user, task.id)).toMatchObject({ title: text, description: text, tags: [c0, c1] })
+      }))
+
+    it.effect("date-times at the edges of the years they may name round-trip, and filter", () =>
+      Effect.gen(function*() {
+        const tasks = yield* Tasks
+        const user = freshUser()
+        const edges = ["0001-01-01T00:00:00.000Z", "0004-02-29T12:00:00.000Z", "0099-12-31T23:59:59.999Z", "9999-12-31T23:59:59.999Z"]
+        yield* tasks.importAll(user, edges.map((at) => imported({ title: at, due_date: at, created_at: at, updated_at: at })))
+        const read = yield* listAll(user, { sort: "due_date", order: "asc" })
+        expect(read.map((task) => [task.due_date, task.created_at, task.updated_at].map((at) => DateTime.formatIso(at!))))
+          .toEqual(edges.map((at) => [at, at, at]))
+        expect(titles(yield* listAll(user, { due_before: "0099-12-31T23:59:59.999Z", due_after: "0004-02-29T12:00:00Z" })))
+          .toEqual(["0099-12-31T23:59:59.999Z", "0004-02-29T12:00:00.000Z"])
+      }))
+
     it.effect("an import keeps the given timestamps", () =>
       Effect.gen(function*() {
         const tasks = yield* Tasks
