@@ -1,5 +1,5 @@
 /**
- * An import file: NDJSON (one task per line) or a JSON array, told apart by the first
+ * An import file: UTF-8, NDJSON (one task per line) or a JSON array, told apart by the first
  * character. Every row is checked before any is used, and a problem names its row.
  */
 import { type FieldIssue, ImportedTask, validate, ValidationFailed } from "@todo/core"
@@ -13,6 +13,32 @@ interface Row {
 
 const parseJson = (text: string): Either.Either<unknown, string> =>
   Either.try({ try: () => JSON.parse(text) as unknown, catch: () => "is not valid JSON" })
+
+const utf8 = new TextDecoder("utf-8", { fatal: true })
+
+const decoded = (bytes: Uint8Array): string | undefined => {
+  try {
+    return utf8.decode(bytes)
+  } catch {
+    return undefined
+  }
+}
+
+const LINE_FEED = 0x0a
+
+/** The file's text; bytes that are not UTF-8 are refused by line (a line feed is never part of a UTF-8 sequence). */
+const textOf = (bytes: Uint8Array): Either.Either<string, ValidationFailed> => {
+  const text = decoded(bytes)
+  if (text !== undefined) return Either.right(text)
+  const issues: Array<FieldIssue> = []
+  for (let start = 0, line = 1; start <= bytes.length; line++) {
+    const end = bytes.indexOf(LINE_FEED, start)
+    const stop = end === -1 ? bytes.length : end
+    if (decoded(bytes.subarray(start, stop)) === undefined) issues.push({ path: `line ${line}`, message: "is not valid UTF-8" })
+    start = stop + 1
+  }
+  return Either.left(new ValidationFailed({ issues }))
+}
 
 const rowsOf = (text: string): Either.Either<ReadonlyArray<Row>, ValidationFailed> => {
   if (text.trimStart().startsWith("[")) {
@@ -48,9 +74,9 @@ const issuesOf = (row: Row): Effect.Effect<Either.Either<ImportedTask, ReadonlyA
       )
   })
 
-export const parseTaskFile = (text: string): Effect.Effect<ReadonlyArray<ImportedTask>, ValidationFailed> =>
+export const parseTaskFile = (bytes: Uint8Array): Effect.Effect<ReadonlyArray<ImportedTask>, ValidationFailed> =>
   Effect.gen(function*() {
-    const rows = yield* rowsOf(text)
+    const rows = yield* rowsOf(yield* textOf(bytes))
     const results = yield* Effect.forEach(rows, issuesOf)
     const issues = results.flatMap((result) => (Either.isLeft(result) ? result.left : []))
     if (issues.length > 0) return yield* new ValidationFailed({ issues })

@@ -1,14 +1,23 @@
-import { MIGRATIONS } from "@todo/postgres"
+import { SqlClient } from "@effect/sql/SqlClient"
+import { MIGRATIONS, PgliteClient } from "@todo/postgres"
+import { Effect, Layer } from "effect"
 import { describe, expect, it } from "vitest"
 import { join } from "node:path"
 import { databaseSuite } from "./DatabaseSuite.js"
 import { todoAdmin } from "./TodoAdmin.js"
 
+/** A statement on the embedded database in `dir`, opened and closed around it. */
+const runOn = (dir: string) => (statement: string) =>
+  Effect.runPromise(Effect.scoped(Effect.flatMap(
+    Layer.build(PgliteClient.layer(dir)),
+    (context) => Effect.provide(Effect.flatMap(SqlClient, (sql) => sql.unsafe(statement)), context)
+  )).pipe(Effect.asVoid))
+
 databaseSuite("todo-admin on the embedded database", async () => {
   const home = await todoAdmin({})
-  return { env: { DATA_DIR: join(home.dir, "data") }, dispose: home.dispose }
+  const dir = join(home.dir, "data")
+  return { env: { DATA_DIR: dir }, run: runOn(dir), dispose: home.dispose }
 })
-
 
 describe("todo-admin data commands on a new embedded database", () => {
   it("migrate it first, as the API does", async () => {

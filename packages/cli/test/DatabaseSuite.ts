@@ -7,6 +7,8 @@ const TIMEOUT = 60_000
 
 export interface TestDatabase {
   readonly env: Record<string, string>
+  /** Runs a statement on the database directly, not through todo-admin. */
+  readonly run: (statement: string) => Promise<void>
   readonly dispose: () => Promise<void>
 }
 
@@ -111,6 +113,20 @@ export const databaseSuite = (name: string, database: () => Promise<TestDatabase
       expect(outcome.stderr).toMatch(/due_date: must be an RFC 3339 date-time/)
     }, TIMEOUT)
 
+    it("a date that does not exist is refused wherever a date-time is taken, naming the option's field", async () => {
+      const add = await cli.run(["tasks", "add", "--user", "val", "--title", "t", "--due", "2030-02-29T09:00:00Z"])
+      expect(add).toMatchObject({
+        code: 1,
+        stderr: "error: invalid input\n  due_date: must be a date that exists: February has 28 days, 29 in leap years\n"
+      })
+      const list = await cli.run(["tasks", "list", "--user", "val", "--due-before", "2030-04-31T00:00:00Z", "--due-after", "2030-01-01T24:00:00Z"])
+      expect(list.code).toBe(1)
+      expect(list.stderr).toContain("due_before: must be a date that exists: April, June, September and November have 30 days")
+      expect(list.stderr).toContain("due_after: must be a time that exists: hours run from 00 to 23")
+      expect((await cli.run(["tasks", "add", "--user", "val", "--title", "leap", "--due", "2028-02-29T09:00:00Z"])).code).toBe(0)
+      expect((await cli.run(["purge-user", "val", "--yes"])).code).toBe(0)
+    }, TIMEOUT)
+
     it("tasks list filters, sorts and pages with the printed cursor; a bad parameter exits 1", async () => {
       const rows = [
         { title: "alpha", priority: "low", tags: ["home"] },
@@ -182,6 +198,62 @@ export const databaseSuite = (name: string, database: () => Promise<TestDatabase
       expect(outcome.code).toBe(1)
       expect(outcome.stderr).toBe("error: invalid input\n  line 3, title: must not be empty\n  line 4: is not valid JSON\n")
       expect((await cli.run(["export", "--user", "mover"])).stdout).toBe(exported)
+    }, TIMEOUT)
+
+    it("an import with a NUL in a title or a date that does not exist names each line, and imports nothing", async () => {
+      const rows = [
+        { title: "fine" },
+        { title: "nul\u0000byte" },
+        { title: "t", due_date: "2030-02-30T00:00:00Z" },
+        { title: "t", tags: ["ok", "a\u0000"], created_at: "2030-06-30T23:59:60Z" }
+      ]
+      const ndjson = await cli.run(["import", "--user", "hostile", "-"], { input: rows.map((row) => JSON.stringify(row)).join("\n") })
+      expect(ndjson).toMatchObject({ code: 1, stdout: "" })
+      expect(ndjson.stderr).toBe(
+        "error: invalid input\n" +
+          "  line 2, title: must not contain the NUL character (U+0000)\n" +
+          "  line 3, due_date: must be a date that exists: February has 28 days, 29 in leap years\n" +
+          "  line 4, tags.1: must not contain the NUL character (U+0000)\n" +
+          "  line 4, created_at: must be a time that exists: seconds run from 00 to 59 (leap seconds are not accepted)\n"
+      )
+      const array = await cli.run(["import", "--user", "hostile", "-"], { input: JSON.stringify(rows.slice(0, 3)) })
+      expect(array.stderr).toBe(
+        "error: invalid input\n" +
+          "  item 2, title: must not contain the NUL character (U+0000)\n" +
+          "  item 3, due_date: must be a date that exists: February has 28 days, 29 in leap years\n"
+      )
+      expect((await cli.run(["export", "--user", "hostile"])).stdout).toBe("")
+    }, TIMEOUT)
+
+    it("an import with bytes that are not UTF-8 names their lines, and imports nothing", async () => {
+      const input = Buffer.concat([
+        Buffer.from(`${JSON.stringify({ title: "fine" })}\n{"title":"bad `),
+        Buffer.from([0xc3, 0x28]),
+        Buffer.from(`"}\n${JSON.stringify({ title: "fine too" })}\n{"title":"`),
+        Buffer.from([0xed, 0xa0, 0x80]),
+        Buffer.from(`"}\n`)
+      ])
+      const outcome = await cli.run(["import", "--user", "hostile", "-"], { input })
+      expect(outcome).toMatchObject({
+        code: 1,
+        stderr: "error: invalid input\n  line 2: is not valid UTF-8\n  line 4: is not valid UTF-8\n"
+      })
+      expect((await cli.run(["export", "--user", "hostile"])).stdout).toBe("")
+    }, TIMEOUT)
+
+    it("a migration the database refuses is reported in one line, by migrate and by every data command", async () => {
+      const refusing = await database()
+      const fresh = await todoAdmin(refusing.env)
+      try {
+        await refusing.run("CREATE TABLE tasks (note text)")
+        const reason = "error: migrations could not be applied: Migration \"1_create_tasks\" failed: relation \"tasks\" already exists (SQLSTATE 42P07)\n"
+        expect(await fresh.run(["migrate"])).toEqual({ code: 1, stdout: "", stderr: reason })
+        expect(await fresh.run(["tasks", "list", "--user", "u"])).toEqual({ code: 1, stdout: "", stderr: reason })
+        expect(await fresh.json(["migrate", "--status", "--json"])).toEqual({ applied: [], pending: Object.keys(MIGRATIONS) })
+      } finally {
+        await fresh.dispose()
+        await refusing.dispose()
+      }
     }, TIMEOUT)
 
     it("doctor reports the database reachable and its schema current", async () => {

@@ -23,7 +23,10 @@ export interface Outcome {
 }
 
 export interface TodoAdmin {
-  readonly run: (args: ReadonlyArray<string>, options?: { readonly env?: Record<string, string>; readonly input?: string }) => Promise<Outcome>
+  readonly run: (
+    args: ReadonlyArray<string>,
+    options?: { readonly env?: Record<string, string>; readonly input?: string | Uint8Array }
+  ) => Promise<Outcome>
   /** Runs a command that must succeed and parses its JSON output. */
   readonly json: <A = any>(args: ReadonlyArray<string>) => Promise<A>
   /** The working directory (a fresh temporary one, so no `.env` of the repository is read). */

@@ -39,10 +39,10 @@ const exportTasks = (options: ExportOptions) =>
 const readInput = (file: string) =>
   Effect.tryPromise({
     try: async () => {
-      if (file !== "-") return await readFile(file, "utf8")
+      if (file !== "-") return await readFile(file)
       const chunks: Array<Buffer> = []
       for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
-      return Buffer.concat(chunks).toString("utf8")
+      return Buffer.concat(chunks)
     },
     catch: (error) =>
       new CommandFailed({
