@@ -1,0 +1,4 @@
+import { embeddedDatabase } from "./support/Databases.js"
+import { hostileSuite } from "./support/HostileSuite.js"
+
+hostileSuite("PGlite", embeddedDatabase)
