@@ -123,8 +123,6 @@ export const databaseSuite = (name: string, database: () => Promise<TestDatabase
       expect(list.code).toBe(1)
       expect(list.stderr).toContain("due_before: must be a date that exists: April, June, September and November have 30 days")
       expect(list.stderr).toContain("due_after: must be a time that exists: hours run from 00 to 23")
-      expect((await cli.run(["tasks", "add", "--user", "val", "--title", "leap", "--due", "2028-02-29T09:00:00Z"])).code).toBe(0)
-      expect((await cli.run(["purge-user", "val", "--yes"])).code).toBe(0)
     }, TIMEOUT)
 
     it("tasks list filters, sorts and pages with the printed cursor; a bad parameter exits 1", async () => {
@@ -249,7 +247,6 @@ export const databaseSuite = (name: string, database: () => Promise<TestDatabase
         const reason = "error: migrations could not be applied: Migration \"1_create_tasks\" failed: relation \"tasks\" already exists (SQLSTATE 42P07)\n"
         expect(await fresh.run(["migrate"])).toEqual({ code: 1, stdout: "", stderr: reason })
         expect(await fresh.run(["tasks", "list", "--user", "u"])).toEqual({ code: 1, stdout: "", stderr: reason })
-        expect(await fresh.json(["migrate", "--status", "--json"])).toEqual({ applied: [], pending: Object.keys(MIGRATIONS) })
       } finally {
         await fresh.dispose()
         await refusing.dispose()
