@@ -2,7 +2,8 @@
 import { InMemoryTaskRepository } from "@todo/testing"
 import { connect } from "node:net"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import * as RateLimit from "../src/auth/RateLimit.js"
+import { steadyWindow } from "../src/auth/SharedRateLimit.js"
+import * as TokenBuckets from "../src/auth/TokenBuckets.js"
 import { caller, freshUser, startServer, type TestServer, tokenFor } from "./support/TestServer.js"
 
 const expectProblem = (reply: { status: number; headers: Headers; json: any }, status: number) => {
@@ -14,7 +15,7 @@ const expectProblem = (reply: { status: number; headers: Headers; json: any }, s
 describe("the per-user token bucket", () => {
   it("allows a burst, then one request per refill interval, with the wait in whole seconds", () => {
     let now = 0
-    const limiter = RateLimit.make({ perMinute: 60, burst: 3, now: () => now })
+    const limiter = TokenBuckets.make({ perMinute: 60, burst: 3, now: () => now })
     expect([limiter.take("a"), limiter.take("a"), limiter.take("a")]).toEqual([0, 0, 0])
     expect(limiter.take("a")).toBe(1)
     expect(limiter.take("b")).toBe(0)
@@ -24,7 +25,7 @@ describe("the per-user token bucket", () => {
   })
 
   it("keeps at most maxUsers buckets, dropping the least recently seen", () => {
-    const limiter = RateLimit.make({ perMinute: 600, burst: 1, maxUsers: 10_000 })
+    const limiter = TokenBuckets.make({ perMinute: 600, burst: 1, maxUsers: 10_000 })
     expect(limiter.take("regular")).toBe(0)
     for (let user = 0; user < 20_000; user++) {
       limiter.take(`user-${user}`)
@@ -34,9 +35,19 @@ describe("the per-user token bucket", () => {
   })
 
   it("is off at 0 per minute", () => {
-    const limiter = RateLimit.make({ perMinute: 0, burst: 1 })
+    const limiter = TokenBuckets.make({ perMinute: 0, burst: 1 })
     expect(Array.from({ length: 100 }, () => limiter.take("a"))).toEqual(Array(100).fill(0))
     expect(limiter.size()).toBe(0)
+  })
+})
+
+describe("the shared limit's steady window", () => {
+  it("is the shortest whole number of seconds that holds a whole number of requests", () => {
+    expect(steadyWindow(600)).toEqual({ seconds: 1, points: 10 })
+    expect(steadyWindow(60)).toEqual({ seconds: 1, points: 1 })
+    expect(steadyWindow(100)).toEqual({ seconds: 3, points: 5 })
+    expect(steadyWindow(30)).toEqual({ seconds: 2, points: 1 })
+    expect(steadyWindow(7)).toEqual({ seconds: 60, points: 7 })
   })
 })
 

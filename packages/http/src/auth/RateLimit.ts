@@ -1,65 +1,45 @@
 /**
- * Per-user rate limiting with token buckets, one small record per user in a Map. No timer runs
- * per user: a bucket is refilled by the time elapsed when it is next used. The Map is kept in
- * least-recently-used order and trimmed to `maxUsers`, so memory stays bounded however many
- * users come by; a user dropped that way had been idle the longest and starts with a full bucket.
+ * The per-user rate limit the task routes spend a request through. Without a Redis URL each
+ * process counts alone in its own token buckets; with one, every instance counts in Redis
+ * (`SharedRateLimit`, loaded only then, so a server without Redis never loads its client).
  */
-import { Context, Layer } from "effect"
+import { Context, Effect, Layer, type Redacted } from "effect"
+import { RateLimited } from "../problems/RequestErrors.js"
+import * as TokenBuckets from "./TokenBuckets.js"
 
 export interface RateLimitOptions {
-  /** Requests per minute, the steady rate; 0 turns the limit off. */
+  /** Requests per user per minute, the steady rate; 0 turns the limit off. */
   readonly perMinute: number
-  /** Requests that may be sent at once, the size of the bucket. */
+  /** Requests a user may send at once. */
   readonly burst: number
-  readonly maxUsers?: number
-  /** Milliseconds, from any fixed origin. */
-  readonly now?: () => number
+  /** Where every instance counts; none: this process counts alone. */
+  readonly redisUrl?: Redacted.Redacted<URL> | undefined
 }
 
 export interface RateLimiter {
-  /** Spends one request of `user`: 0 when allowed, else the whole seconds to wait before retrying. */
-  readonly take: (user: string) => number
-  readonly size: () => number
+  /** Spends one request of `user`, or fails with the whole seconds to wait. */
+  readonly take: (user: string) => Effect.Effect<void, RateLimited>
 }
 
-interface Bucket {
-  tokens: number
-  at: number
-}
-
-export const DEFAULT_MAX_USERS = 50_000
-
-export const make = (options: RateLimitOptions): RateLimiter => {
-  const { burst, perMinute } = options
-  const maxUsers = options.maxUsers ?? DEFAULT_MAX_USERS
-  const now = options.now ?? performance.now.bind(performance)
-  const perMs = perMinute / 60_000
-  const buckets = new Map<string, Bucket>()
-  if (perMinute === 0) return { take: () => 0, size: () => 0 }
-  return {
-    take: (user) => {
-      const at = now()
-      let bucket = buckets.get(user)
-      if (bucket === undefined) {
-        bucket = { tokens: burst, at }
-        if (buckets.size >= maxUsers) buckets.delete(buckets.keys().next().value!)
-      } else {
-        bucket.tokens = Math.min(burst, bucket.tokens + (at - bucket.at) * perMs)
-        bucket.at = at
-        // Re-inserted, so the Map's first key is always the least recently seen user.
-        buckets.delete(user)
-      }
-      buckets.set(user, bucket)
-      if (bucket.tokens >= 1) {
-        bucket.tokens -= 1
-        return 0
-      }
-      return Math.max(1, Math.ceil((1 - bucket.tokens) / perMs / 1000))
-    },
-    size: () => buckets.size
+/** The limiter over this process's buckets: no allocation for an allowed request. */
+export const inProcess = (buckets: TokenBuckets.TokenBuckets): RateLimiter => ({
+  take: (user) => {
+    const wait = buckets.take(user)
+    return wait === 0 ? Effect.void : Effect.fail(new RateLimited({ retryAfterSeconds: wait }))
   }
-}
+})
+
+const unlimited: RateLimiter = { take: () => Effect.void }
 
 export class UserRateLimit extends Context.Tag("@todo/http/UserRateLimit")<UserRateLimit, RateLimiter>() {
-  static readonly layer = (options: RateLimitOptions) => Layer.sync(UserRateLimit, () => make(options))
+  static readonly layer = (options: RateLimitOptions): Layer.Layer<UserRateLimit> => {
+    if (options.perMinute === 0) return Layer.succeed(UserRateLimit, unlimited)
+    const { redisUrl } = options
+    if (redisUrl === undefined) return Layer.sync(UserRateLimit, () => inProcess(TokenBuckets.make(options)))
+    return Layer.unwrapEffect(
+      Effect.promise(() => import("./SharedRateLimit.js")).pipe(
+        Effect.map((shared) => shared.layer({ perMinute: options.perMinute, burst: options.burst, redisUrl }))
+      )
+    )
+  }
 }

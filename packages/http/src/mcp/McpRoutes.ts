@@ -99,8 +99,7 @@ export const make = (options: McpRoutesOptions) =>
       if (token === undefined) return Effect.fail(noToken)
       return Effect.flatMap(verifier.verify(token, resource), (user): Effect.Effect<UserId, RateLimited> => {
         facts.userId = user
-        const wait = limiter.take(user)
-        return wait > 0 ? Effect.fail(new RateLimited({ retryAfterSeconds: wait })) : Effect.succeed(user)
+        return Effect.as(limiter.take(user), user)
       })
     }
 

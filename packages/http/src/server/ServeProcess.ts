@@ -39,7 +39,11 @@ const serve = Effect.gen(function*() {
       host: config.host,
       corsOrigins: config.corsOrigins,
       accessLog: LogLevel.lessThanEqual(config.logLevel, LogLevel.Info),
-      rateLimit: { perMinute: config.rateLimitPerMinute, burst: config.rateLimitBurst },
+      rateLimit: {
+        perMinute: config.rateLimitPerMinute,
+        burst: config.rateLimitBurst,
+        redisUrl: Option.getOrUndefined(config.redisUrl)
+      },
       shutdownTimeoutSeconds: config.shutdownTimeoutSeconds,
       requestTimeoutSeconds: config.requestTimeoutSeconds,
       authorizationServer: settings.betterAuthUrl?.href.replace(/\/$/, "")

@@ -16,7 +16,7 @@ import { drainOnClose } from "./GracefulShutdown.js"
 import * as Listener from "./Listener.js"
 import { OperationsLive } from "../api/OperationalHandlers.js"
 import { problemResponses } from "../problems/ProblemMiddleware.js"
-import { UserRateLimit } from "../auth/RateLimit.js"
+import { type RateLimitOptions, UserRateLimit } from "../auth/RateLimit.js"
 import { withRequestId } from "../edge/RequestId.js"
 import { requestLog } from "../edge/AccessLog.js"
 import { routeTable } from "../api/RouteTable.js"
@@ -30,8 +30,7 @@ export interface ServerOptions {
   readonly corsOrigins: ReadonlyArray<string>
   /** One JSON line per request on stdout. */
   readonly accessLog: boolean
-  /** Requests per user per minute (0: no limit), and how many may come at once. */
-  readonly rateLimit: { readonly perMinute: number; readonly burst: number }
+  readonly rateLimit: RateLimitOptions
   readonly shutdownTimeoutSeconds: number
   readonly requestTimeoutSeconds: number
   /** BETTER_AUTH_URL, named as the authorization server of `/mcp`. */

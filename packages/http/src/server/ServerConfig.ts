@@ -1,5 +1,5 @@
 /** The server's settings from the environment, checked once at start-up. */
-import { Config, ConfigError, Either, LogLevel } from "effect"
+import { Config, ConfigError, Either, LogLevel, Option, Redacted } from "effect"
 
 export interface ServerConfig {
   readonly port: number
@@ -11,6 +11,8 @@ export interface ServerConfig {
   readonly rateLimitPerMinute: number
   /** How many requests a user may send at once before the per-minute rate applies. */
   readonly rateLimitBurst: number
+  /** Where every instance counts the rate limit; none: each process counts alone. */
+  readonly redisUrl: Option.Option<Redacted.Redacted<URL>>
   /** How long requests in flight may take to finish once SIGTERM arrives. */
   readonly shutdownTimeoutSeconds: number
   /** A request whose headers and body take longer than this to arrive is cut off (slow clients). */
@@ -27,6 +29,22 @@ const parseOrigins = (text: string): Either.Either<ReadonlyArray<string>, Config
       `"${invalid}" is not an origin: write scheme://host[:port], with no path or trailing slash`
     ))
 }
+
+const REDIS_PROTOCOLS = ["redis:", "rediss:"]
+
+const redisUrl = Config.option(Config.redacted("REDIS_URL")).pipe(
+  // `REDIS_URL=` in a .env file means "none".
+  Config.map(Option.filter((url) => Redacted.value(url).trim() !== "")),
+  Config.mapOrFail(Option.match({
+    onNone: () => Either.right(Option.none<Redacted.Redacted<URL>>()),
+    onSome: (url) => {
+      const text = Redacted.value(url).trim()
+      return URL.canParse(text) && REDIS_PROTOCOLS.includes(new URL(text).protocol)
+        ? Either.right(Option.some(Redacted.make(new URL(text))))
+        : Either.left(ConfigError.InvalidData(["REDIS_URL"], "must be a redis:// or rediss:// URL"))
+    }
+  }))
+)
 
 const atLeast = (name: string, minimum: number) =>
   Config.integer(name).pipe(
@@ -45,6 +63,7 @@ export const ServerConfig: Config.Config<ServerConfig> = Config.all({
   logLevel: Config.logLevel("LOG_LEVEL").pipe(Config.withDefault(LogLevel.Info)),
   rateLimitPerMinute: atLeast("RATE_LIMIT_PER_MINUTE", 0).pipe(Config.withDefault(DEFAULT_RATE_LIMIT_PER_MINUTE)),
   rateLimitBurst: Config.option(atLeast("RATE_LIMIT_BURST", 1)),
+  redisUrl,
   shutdownTimeoutSeconds: atLeast("SHUTDOWN_TIMEOUT_S", 0).pipe(Config.withDefault(10)),
   requestTimeoutSeconds: atLeast("REQUEST_TIMEOUT_S", 1).pipe(Config.withDefault(30))
 }).pipe(Config.map(({ rateLimitBurst, ...config }) => ({

@@ -45,9 +45,8 @@ export const make = (options: TaskRoutesOptions) =>
       if (token === undefined) return Effect.fail(noToken)
       return Effect.flatMap(verifier.verify(token), (user): Effect.Effect<UserId, RateLimited | UserMismatch> => {
         facts.userId = user
-        const wait = limiter.take(user)
-        if (wait > 0) return Effect.fail(new RateLimited({ retryAfterSeconds: wait }))
-        return pathUser === undefined || pathUser === user ? Effect.succeed(user) : Effect.fail(userMismatch)
+        const spent = limiter.take(user)
+        return pathUser === undefined || pathUser === user ? Effect.as(spent, user) : Effect.zipRight(spent, Effect.fail(userMismatch))
       })
     }
 

@@ -1,0 +1,147 @@
+/**
+ * The rate limit every instance shares, counted in Redis by `rate-limiter-flexible` in fixed
+ * windows (its `BurstyRateLimiter`): the steady rate in windows of a few whole seconds, and the
+ * rest of the burst as an allowance a minute, spent only once the steady window is used up.
+ * Hammered from rest, a user gets the burst at once and then the steady rate, as from the
+ * in-process token bucket (up to one steady window's worth less). Fixed windows differ from the
+ * bucket at their edges (up to a window's worth more in an instant) and beyond a minute (the
+ * burst allowance comes back each minute, where the bucket refills it only while the user rests).
+ *
+ * Redis is protection, not a dependency: while it does not answer within the command timeout,
+ * or is not connected, each process counts alone in its own token buckets (logged once), and a
+ * probe returns the count to Redis once it answers again (logged once).
+ */
+import { Duration, Effect, Layer, Redacted, Schedule } from "effect"
+import { Redis } from "ioredis"
+import { BurstyRateLimiter, RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible"
+import { RateLimited } from "../problems/RequestErrors.js"
+import { inProcess, type RateLimiter, UserRateLimit } from "./RateLimit.js"
+import * as TokenBuckets from "./TokenBuckets.js"
+
+export interface SharedRateLimitOptions {
+  readonly perMinute: number
+  readonly burst: number
+  readonly redisUrl: Redacted.Redacted<URL>
+}
+
+/** The most a request waits on Redis before it is counted in this process instead. */
+const COMMAND_TIMEOUT_MS = 200
+/** How long start-up waits for a first connection before serving with the in-process count. */
+const CONNECT_WAIT = Duration.seconds(2)
+const PROBE_INTERVAL = Duration.seconds(1)
+/** The burst allowance comes back once a minute: a minute then holds at most rate + burst, as with the bucket. */
+const BURST_WINDOW_SECONDS = 60
+
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b))
+
+/** The shortest window of whole seconds that holds a whole number of requests at `perMinute`: 1 s at 600. */
+export const steadyWindow = (perMinute: number): { readonly seconds: number; readonly points: number } => {
+  const divisor = gcd(perMinute, 60)
+  return { seconds: 60 / divisor, points: perMinute / divisor }
+}
+
+/** host:port and database, never the password. */
+const whereOf = (url: URL) => `${url.hostname}:${url.port || "6379"}${url.pathname.length > 1 ? url.pathname : ""}`
+
+const reasonOf = (error: unknown) => (error instanceof Error ? error.message : String(error))
+
+const ready = (client: Redis) =>
+  Effect.async<void>((resume) => {
+    if (client.status === "ready") return resume(Effect.void)
+    const onReady = () => resume(Effect.void)
+    client.once("ready", onReady)
+    return Effect.sync(() => client.off("ready", onReady))
+  })
+
+const connect = (url: URL) =>
+  Effect.acquireRelease(
+    Effect.sync(() => {
+      const client = new Redis(url.href, {
+        // A command is refused at once while disconnected instead of waiting for a reconnection.
+        enableOfflineQueue: false,
+        commandTimeout: COMMAND_TIMEOUT_MS,
+        connectTimeout: Duration.toMillis(CONNECT_WAIT),
+        maxRetriesPerRequest: 0,
+        retryStrategy: (attempt) => Math.min(attempt * 200, 2_000)
+      })
+      // Connection errors are reported through the state changes logged below.
+      client.on("error", () => {})
+      return client
+    }),
+    (client) => Effect.sync(() => client.disconnect())
+  )
+
+export const layer = (options: SharedRateLimitOptions): Layer.Layer<UserRateLimit> =>
+  Layer.scoped(
+    UserRateLimit,
+    Effect.gen(function*() {
+      const url = Redacted.value(options.redisUrl)
+      const annotations = { redis: whereOf(url) }
+      const client = yield* connect(url)
+      const steady = steadyWindow(options.perMinute)
+      const steadyCount = new RateLimiterRedis({
+        storeClient: client,
+        keyPrefix: "todo-api:rate",
+        points: steady.points,
+        duration: steady.seconds
+      })
+      // The steady window's first points are part of the burst; a burst smaller than them cannot be honoured.
+      const counter = options.burst > steady.points
+        ? new BurstyRateLimiter(
+          steadyCount,
+          new RateLimiterRedis({
+            storeClient: client,
+            keyPrefix: "todo-api:burst",
+            points: options.burst - steady.points,
+            duration: BURST_WINDOW_SECONDS
+          })
+        )
+        : steadyCount
+      const local = inProcess(TokenBuckets.make(options))
+
+      let shared = yield* ready(client).pipe(
+        Effect.timeoutTo({ duration: CONNECT_WAIT, onTimeout: () => false, onSuccess: () => true })
+      )
+      yield* (shared
+        ? Effect.logInfo("rate limit counted in Redis")
+        : Effect.logWarning("Redis unreachable: rate limit counted in each process until it answers")).pipe(
+          Effect.annotateLogs(annotations)
+        )
+
+      const fallBack = (error: unknown) => {
+        if (!shared) return Effect.void
+        shared = false
+        return Effect.logWarning("Redis unreachable: rate limit counted in each process until it answers").pipe(
+          Effect.annotateLogs({ ...annotations, reason: reasonOf(error) })
+        )
+      }
+      const probe = Effect.suspend(() =>
+        shared ? Effect.void : Effect.promise(() => client.ping().then(() => true, () => false)).pipe(
+          Effect.flatMap((answered) => {
+            if (!answered || shared) return Effect.void
+            shared = true
+            return Effect.logInfo("Redis answers again: rate limit counted in Redis").pipe(Effect.annotateLogs(annotations))
+          })
+        )
+      )
+      yield* Effect.forkScoped(Effect.repeat(probe, Schedule.spaced(PROBE_INTERVAL)))
+
+      const limiter: RateLimiter = {
+        take: (user) =>
+          shared
+            ? Effect.async((resume) => {
+              counter.consume(user).then(
+                () => resume(Effect.void),
+                (rejection: unknown) =>
+                  resume(
+                    rejection instanceof RateLimiterRes
+                      ? Effect.fail(new RateLimited({ retryAfterSeconds: Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)) }))
+                      : Effect.zipRight(fallBack(rejection), local.take(user))
+                  )
+              )
+            })
+            : local.take(user)
+      }
+      return limiter
+    })
+  )
