@@ -5,7 +5,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describeOnPostgres, freshSchema, type FreshSchema } from "@todo/testing"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { type ApiProcess, startApi } from "./support/ApiProcess.js"
+import { allTaskIds, type ApiProcess, startApi } from "./support/ApiProcess.js"
 import { freshUser, tokenFor } from "./support/TestServer.js"
 
 let dataRoot: string
@@ -97,19 +97,6 @@ const writeUntilKilled = async (api: ApiProcess, user: string, killAfterMs: numb
   return { acknowledged, attempted }
 }
 
-const allTaskIds = async (api: ApiProcess, user: string) => {
-  const token = await tokenFor(user)
-  const ids: Array<number> = []
-  let next: string | undefined = `/api/${user}/tasks?limit=500&sort=created_at&order=asc`
-  while (next !== undefined) {
-    const response: Response = await fetch(`${api.url}${next}`, { headers: { authorization: `Bearer ${token}` } })
-    expect(response.status).toBe(200)
-    ids.push(...((await response.json()) as Array<{ id: number }>).map((task) => task.id))
-    next = /^<([^>]+)>; rel="next"$/.exec(response.headers.get("link") ?? "")?.[1]
-  }
-  return ids
-}
-
 const crashSafety = (name: string, env: () => Promise<Record<string, string>>) =>
   it(`every write acknowledged before a SIGKILL is there after a restart (${name})`, async () => {
     const settings = await env()
@@ -117,7 +104,7 @@ const crashSafety = (name: string, env: () => Promise<Record<string, string>>) =
     const { acknowledged, attempted } = await writeUntilKilled(await startApi(settings), user, 2_000)
     const restarted = await startApi(settings)
     try {
-      const found = new Set(await allTaskIds(restarted, user))
+      const found = new Set(await allTaskIds(restarted.url, user))
       const lost = acknowledged.filter((id) => !found.has(id))
       console.info(
         `SIGKILL mid-writes on ${name}: ${attempted} writes sent, ${acknowledged.length} acknowledged, ` +

@@ -12,6 +12,8 @@ export interface ApiProcess {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
   /** Sends SIGTERM and resolves once the process has exited. */
   readonly stop: () => Promise<void>
+  /** Sends SIGKILL (nothing is drained) and resolves once the process has exited. */
+  readonly kill: () => Promise<void>
 }
 
 export interface ApiProcessOptions {
@@ -57,9 +59,9 @@ export const startApiProcess = async (options: ApiProcessOptions): Promise<ApiPr
     }
     if (await fetch(`${url}/api/health`).then((response) => response.ok, () => false)) break
   }
-  const stop = async () => {
-    child.kill("SIGTERM")
+  const signal = (name: NodeJS.Signals) => async () => {
+    child.kill(name)
     await exited
   }
-  return { url, pid: child.pid!, child, lines, stderr: () => errors, exited, stop }
+  return { url, pid: child.pid!, child, lines, stderr: () => errors, exited, stop: signal("SIGTERM"), kill: signal("SIGKILL") }
 }

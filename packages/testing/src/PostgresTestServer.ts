@@ -3,18 +3,15 @@
  * and a loud skip on a machine without one, so a missing server never passes silently.
  */
 import pg from "pg"
-import { describe, it } from "vitest"
+import { describe } from "vitest"
+import { skipLoudly } from "./LoudSkip.js"
 
 export const testDatabaseUrl: string | undefined = process.env["TEST_DATABASE_URL"] || undefined
 
 /** `body` gets the server's URL; without TEST_DATABASE_URL the suite is skipped, saying why. */
 export const describeOnPostgres = (name: string, body: (url: string) => void): void => {
   if (testDatabaseUrl === undefined) {
-    console.warn(`SKIPPED "${name}": set TEST_DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/test) to run it`)
-    describe.skip(name, () => {
-      it("needs TEST_DATABASE_URL", () => {})
-    })
-    return
+    return skipLoudly(name, "set TEST_DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/test) to run it")
   }
   const url = testDatabaseUrl
   describe(name, () => body(url))

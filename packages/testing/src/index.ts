@@ -6,3 +6,12 @@ export { describeOnPostgres, freshSchema, type FreshSchema, testDatabaseUrl } fr
 export { startRelay, type TcpRelay } from "./TcpRelay.js"
 export { type ApiProcess, type ApiProcessOptions, startApiProcess } from "./ApiProcess.js"
 export { call, freshUser, type McpHarness, mcpToolContract, NOT_FOUND, refused, succeeded, type TaskJson } from "./McpToolContract.js"
+export { type ApiInstances, startApiInstances } from "./ApiInstances.js"
+export {
+  describeOnRedis,
+  describeWithRedisServer,
+  type PrivateRedis,
+  redisAnswers,
+  startPrivateRedis,
+  testRedisUrl
+} from "./RedisTestServer.js"
