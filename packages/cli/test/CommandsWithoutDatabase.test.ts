@@ -1,4 +1,4 @@
-import { Tokens } from "@todo/testing"
+import { describeOnRedis, Tokens } from "@todo/testing"
 import { jwtVerify } from "jose"
 import { mkdir, writeFile } from "node:fs/promises"
 import { join } from "node:path"
@@ -77,5 +77,32 @@ describe("todo-admin without a database", () => {
     } finally {
       await jwks.close()
     }
+  })
+
+  const redisVerdict = async (env: Record<string, string>) => {
+    const outcome = await cli.run(["doctor", "--json"], { env: { BETTER_AUTH_SECRET: SECRET, ...env } })
+    const checks: Array<{ check: string; verdict: string; detail: string }> = JSON.parse(outcome.stdout)
+    return { code: outcome.code, redis: checks.find((check) => check.check === "redis"), checks }
+  }
+
+  it("doctor says Redis is not configured when REDIS_URL is unset, and fails an unreachable one or a URL that is not redis", async () => {
+    expect((await redisVerdict({})).redis).toMatchObject({ verdict: "ok", detail: expect.stringContaining("not configured") })
+    const unreachable = await redisVerdict({ REDIS_URL: "redis://:hunter2@127.0.0.1:1/2" })
+    expect(unreachable.code).toBe(1)
+    expect(unreachable.redis).toMatchObject({ verdict: "fail", detail: expect.stringContaining("redis://127.0.0.1:1/2") })
+    expect(unreachable.redis!.detail).not.toContain("hunter2")
+    const notRedis = await redisVerdict({ REDIS_URL: "http://127.0.0.1:6379" })
+    expect(notRedis.code).toBe(1)
+    expect(notRedis.checks.find((check) => check.check === "configuration")).toMatchObject({
+      verdict: "fail",
+      detail: expect.stringContaining("REDIS_URL")
+    })
+  })
+
+  describeOnRedis("doctor with Redis configured", (redisUrl) => {
+    it("reports it reachable, with its round-trip time", async () => {
+      const reachable = await redisVerdict({ REDIS_URL: redisUrl })
+      expect(reachable.redis).toMatchObject({ verdict: "ok", detail: expect.stringMatching(/answers PING in \d+\.\d ms/) })
+    })
   })
 })

@@ -61,7 +61,8 @@ const settings = {
   JWT_JWKS_URL: url("JWT_JWKS_URL", HTTP),
   JWT_CLOCK_TOLERANCE_S: integer("JWT_CLOCK_TOLERANCE_S", 0, 3600),
   CORS_ORIGINS: origins,
-  LOG_LEVEL: Config.option(Config.logLevel("LOG_LEVEL"))
+  LOG_LEVEL: Config.option(Config.logLevel("LOG_LEVEL")),
+  REDIS_URL: url("REDIS_URL", ["redis:", "rediss:"])
 }
 
 const configuration = Effect.gen(function*() {
@@ -165,6 +166,53 @@ const jwks = Effect.gen(function*() {
   )
 })
 
+const REDIS_TIMEOUT_MS = 5000
+const PINGS = 5
+
+/** Connects once (the client is loaded only when Redis is configured) and times a few PINGs: their median in ms. */
+const pingRedis = (url: URL) =>
+  Effect.tryPromise({
+    try: async () => {
+      const { Redis } = await import("ioredis")
+      const client = new Redis(url.href, {
+        lazyConnect: true,
+        connectTimeout: REDIS_TIMEOUT_MS,
+        commandTimeout: REDIS_TIMEOUT_MS,
+        maxRetriesPerRequest: 0,
+        retryStrategy: () => null
+      })
+      // The reason (refused, DNS, TLS, auth) comes as an error event; the failed command only says the connection closed.
+      let reason: Error | undefined
+      client.on("error", (error: Error) => (reason = error))
+      try {
+        await client.connect().catch((error: Error) => Promise.reject(reason ?? error))
+        const times: Array<number> = []
+        for (let n = 0; n < PINGS; n++) {
+          const sent = performance.now()
+          await client.ping()
+          times.push(performance.now() - sent)
+        }
+        return times.sort((a, b) => a - b)[Math.floor(PINGS / 2)]!
+      } finally {
+        client.disconnect()
+      }
+    },
+    catch: (error) => new CommandFailed({ message: error instanceof Error ? error.message : String(error) })
+  })
+
+const redis = Effect.gen(function*() {
+  const url = yield* settings.REDIS_URL
+  if (Option.isNone(url)) {
+    return { check: "redis", verdict: "ok", detail: "not configured (REDIS_URL unset): each API process counts the rate limit alone" } satisfies Check
+  }
+  // Host, port and database: never the password.
+  const where = `${url.value.protocol}//${url.value.hostname}:${url.value.port || "6379"}${url.value.pathname.length > 1 ? url.value.pathname : ""}`
+  return yield* pingRedis(url.value).pipe(
+    Effect.map((ms): Check => ({ check: "redis", verdict: "ok", detail: `${where} answers PING in ${ms.toFixed(1)} ms (median of ${PINGS})` })),
+    Effect.catchAll((error) => Effect.succeed<Check>({ check: "redis", verdict: "fail", detail: `${where}: ${error.message}` }))
+  )
+})
+
 /** A setting that does not parse is reported by the configuration check; the others then fail on it too. */
 const orConfigFailure = (check: string) => <E>(self: Effect.Effect<Check, E>) =>
   Effect.catchAll(self, (error) => Effect.succeed<Check>({ check, verdict: "fail", detail: `configuration: ${String(error)}` }))
@@ -181,7 +229,8 @@ const doctor = (options: { readonly json?: true }) =>
       configuration,
       orConfigFailure("database")(database),
       orConfigFailure("auth secret")(secret),
-      orConfigFailure("auth JWKS")(jwks)
+      orConfigFailure("auth JWKS")(jwks),
+      orConfigFailure("redis")(redis)
     ])
     if (options.json) yield* printJson(checks)
     else yield* printTable(columns, checks)
@@ -191,7 +240,7 @@ const doctor = (options: { readonly json?: true }) =>
 
 export const registerDoctor = (program: Command, runner: Runner<never>): void => {
   program.command("doctor")
-    .description("check the configuration, the database and its schema, and the auth settings")
+    .description("check the configuration, the database and its schema, the auth settings, and Redis when configured")
     .addOption(jsonOption())
     .addHelpText("after", examples("todo-admin doctor", "NODE_ENV=production todo-admin doctor --json"))
     .action((options: { readonly json?: true }) => runner.run(doctor(options)))
