@@ -8,7 +8,8 @@
  * --only=api|baseline, --duration=S (seconds per scenario, default 10).
  * Env: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres; needs CREATEDB),
  * BENCH_LOG_LEVEL (our LOG_LEVEL, default warn), BENCH_NODE_ARGS (node flags for both servers,
- * e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile a run).
+ * e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile a run), BENCH_REDIS_URL (ours counts its
+ * rate limit in this Redis, as several instances would; unset, in process).
  */
 import { spawn, spawnSync } from "node:child_process"
 import { randomBytes } from "node:crypto"
@@ -34,6 +35,7 @@ const ONLY = option("only")
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres"
 const LOG_LEVEL = process.env.BENCH_LOG_LEVEL ?? "warn"
 const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? "").split(/\s+/).filter((arg) => arg !== "")
+const REDIS_URL = process.env.BENCH_REDIS_URL || undefined
 
 const USERS = 1000
 const TASKS_PER_USER = 20
@@ -212,7 +214,8 @@ const startServer = async (target, databaseUrl, workers) => {
       LOG_LEVEL: LOG_LEVEL,
       // The list-latency scenario sends one user's requests back to back, far past the default
       // 600 a minute; the limiter still runs on every request, it just never refuses.
-      RATE_LIMIT_PER_MINUTE: String(1_000_000_000)
+      RATE_LIMIT_PER_MINUTE: String(1_000_000_000),
+      ...(REDIS_URL === undefined ? {} : { REDIS_URL })
     },
     stdio: ["ignore", out, out]
   })
@@ -548,7 +551,8 @@ const main = async () => {
     keys.splice(keys.indexOf("api"), 1)
   }
   console.log(`Todo API benchmark: PostgreSQL ${new URL(ADMIN_URL).host}, ${availableParallelism()} CPUs, node ${process.version}, ` +
-    `LOG_LEVEL=${LOG_LEVEL}${WORKERS > 1 ? `, cluster of ${WORKERS} workers as well` : ""}`)
+    `LOG_LEVEL=${LOG_LEVEL}${WORKERS > 1 ? `, cluster of ${WORKERS} workers as well` : ""}` +
+    `${REDIS_URL === undefined ? "" : `, rate limit counted in Redis at ${new URL(REDIS_URL).host}`}`)
   // wrk, PostgreSQL and both servers share this machine: anything else running skews the figures.
   console.log(`Load average before the run: ${loadavg()[0].toFixed(2)} (1 min)`)
   const users = await makeUsers()
