@@ -281,5 +281,19 @@ describeOnPostgres("several instances on one PostgreSQL", (databaseUrl) => {
       await eventually(() => apis.instances.every((api, n) => messages(api, BACK) > before[n]!), 20_000)
       expectOneLimit(await hammer(apis.urls, freshUser()))
     }, 90_000)
+
+    it("unreachable at start: instances serve, each counting alone, and share the limit once it answers", async () => {
+      await redis.stop()
+      const late = await startApis(2, { ...database(), ...limited, REDIS_URL: redis.url })
+      try {
+        for (const api of late.instances) expect(messages(api, UNREACHABLE)).toBe(1)
+        expectALimitPerProcess(await hammer(late.urls, freshUser()), 2)
+        await redis.start()
+        await eventually(() => late.instances.every((api) => messages(api, BACK) === 1), 20_000)
+        expectOneLimit(await hammer(late.urls, freshUser()))
+      } finally {
+        await late.stopAll()
+      }
+    }, 90_000)
   })
 })
