@@ -53,6 +53,7 @@ const ready = (client: Redis) =>
     return Effect.sync(() => client.off("ready", onReady))
   })
 
+/** A client that reconnects by itself and keeps the reason of its last connection error. */
 const connect = (url: URL) =>
   Effect.acquireRelease(
     Effect.sync(() => {
@@ -64,12 +65,34 @@ const connect = (url: URL) =>
         maxRetriesPerRequest: 0,
         retryStrategy: (attempt) => Math.min(attempt * 200, 2_000)
       })
-      // Connection errors are reported through the state changes logged below.
-      client.on("error", () => {})
-      return client
+      const connection = { client, lastError: undefined as unknown }
+      client.on("error", (error) => (connection.lastError = error))
+      return connection
     }),
-    (client) => Effect.sync(() => client.disconnect())
+    ({ client }) => Effect.sync(() => client.disconnect())
   )
+
+/** The steady window, then the rest of the burst once it is used up. */
+const counterOf = (client: Redis, options: SharedRateLimitOptions): RateLimiterRedis | BurstyRateLimiter => {
+  const steady = steadyWindow(options.perMinute)
+  const steadyCount = new RateLimiterRedis({
+    storeClient: client,
+    keyPrefix: "todo-api:rate",
+    points: steady.points,
+    duration: steady.seconds
+  })
+  // The steady window's first points are part of the burst; a burst smaller than them cannot be honoured.
+  if (options.burst <= steady.points) return steadyCount
+  return new BurstyRateLimiter(
+    steadyCount,
+    new RateLimiterRedis({
+      storeClient: client,
+      keyPrefix: "todo-api:burst",
+      points: options.burst - steady.points,
+      duration: BURST_WINDOW_SECONDS
+    })
+  )
+}
 
 export const layer = (options: SharedRateLimitOptions): Layer.Layer<UserRateLimit> =>
   Layer.scoped(
@@ -77,37 +100,12 @@ export const layer = (options: SharedRateLimitOptions): Layer.Layer<UserRateLimi
     Effect.gen(function*() {
       const url = Redacted.value(options.redisUrl)
       const annotations = { redis: whereOf(url) }
-      const client = yield* connect(url)
-      const steady = steadyWindow(options.perMinute)
-      const steadyCount = new RateLimiterRedis({
-        storeClient: client,
-        keyPrefix: "todo-api:rate",
-        points: steady.points,
-        duration: steady.seconds
-      })
-      // The steady window's first points are part of the burst; a burst smaller than them cannot be honoured.
-      const counter = options.burst > steady.points
-        ? new BurstyRateLimiter(
-          steadyCount,
-          new RateLimiterRedis({
-            storeClient: client,
-            keyPrefix: "todo-api:burst",
-            points: options.burst - steady.points,
-            duration: BURST_WINDOW_SECONDS
-          })
-        )
-        : steadyCount
+      const connection = yield* connect(url)
+      const { client } = connection
+      const counter = counterOf(client, options)
       const local = inProcess(TokenBuckets.make(options))
 
-      let shared = yield* ready(client).pipe(
-        Effect.timeoutTo({ duration: CONNECT_WAIT, onTimeout: () => false, onSuccess: () => true })
-      )
-      yield* (shared
-        ? Effect.logInfo("rate limit counted in Redis")
-        : Effect.logWarning("Redis unreachable: rate limit counted in each process until it answers")).pipe(
-          Effect.annotateLogs(annotations)
-        )
-
+      let shared = true
       const fallBack = (error: unknown) => {
         if (!shared) return Effect.void
         shared = false
@@ -115,6 +113,13 @@ export const layer = (options: SharedRateLimitOptions): Layer.Layer<UserRateLimi
           Effect.annotateLogs({ ...annotations, reason: reasonOf(error) })
         )
       }
+      const connected = yield* ready(client).pipe(
+        Effect.timeoutTo({ duration: CONNECT_WAIT, onTimeout: () => false, onSuccess: () => true })
+      )
+      yield* connected
+        ? Effect.logInfo("rate limit counted in Redis").pipe(Effect.annotateLogs(annotations))
+        : fallBack(connection.lastError ?? `no connection within ${Duration.format(CONNECT_WAIT)}`)
+
       const probe = Effect.suspend(() =>
         shared ? Effect.void : Effect.promise(() => client.ping().then(() => true, () => false)).pipe(
           Effect.flatMap((answered) => {
