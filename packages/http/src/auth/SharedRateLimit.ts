@@ -7,9 +7,10 @@
  * bucket at their edges (up to a window's worth more in an instant) and beyond a minute (the
  * burst allowance comes back each minute, where the bucket refills it only while the user rests).
  *
- * Redis is protection, not a dependency: while it does not answer within the command timeout,
- * or is not connected, each process counts alone in its own token buckets (logged once), and a
- * probe returns the count to Redis once it answers again (logged once).
+ * Redis is protection, not a dependency: a request that Redis does not count within the deadline
+ * is counted in this process's own token buckets, and once a PING fails too (at once when Redis
+ * is not connected) every request is, each process counting alone (logged once), until a probe
+ * finds Redis answering again (logged once). One slow answer on a busy machine is not an outage.
  */
 import { Duration, Effect, Layer, Redacted, Schedule } from "effect"
 import { Redis } from "ioredis"
@@ -24,8 +25,8 @@ export interface SharedRateLimitOptions {
   readonly redisUrl: Redacted.Redacted<URL>
 }
 
-/** The most a request waits on Redis before it is counted in this process instead. */
-const COMMAND_TIMEOUT_MS = 200
+/** The most a request waits on Redis (one or two commands) before it is counted in this process instead. */
+const DEADLINE_MS = 500
 /** How long start-up waits for a first connection before serving with the in-process count. */
 const CONNECT_WAIT = Duration.seconds(2)
 const PROBE_INTERVAL = Duration.seconds(1)
@@ -45,6 +46,22 @@ const whereOf = (url: URL) => `${url.hostname}:${url.port || "6379"}${url.pathna
 
 const reasonOf = (error: unknown) => (error instanceof Error ? error.message : String(error))
 
+/** `promise`, or a failure once `ms` have passed without it settling. */
+const within = <A>(promise: Promise<A>, ms: number): Promise<A> =>
+  new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)
+    promise.then(
+      (value) => {
+        clearTimeout(timer)
+        resolve(value)
+      },
+      (error: unknown) => {
+        clearTimeout(timer)
+        reject(error)
+      }
+    )
+  })
+
 const ready = (client: Redis) =>
   Effect.async<void>((resume) => {
     if (client.status === "ready") return resume(Effect.void)
@@ -60,7 +77,6 @@ const connect = (url: URL) =>
       const client = new Redis(url.href, {
         // A command is refused at once while disconnected instead of waiting for a reconnection.
         enableOfflineQueue: false,
-        commandTimeout: COMMAND_TIMEOUT_MS,
         connectTimeout: Duration.toMillis(CONNECT_WAIT),
         maxRetriesPerRequest: 0,
         retryStrategy: (attempt) => Math.min(attempt * 200, 2_000)
@@ -120,14 +136,23 @@ export const layer = (options: SharedRateLimitOptions): Layer.Layer<UserRateLimi
         ? Effect.logInfo("rate limit counted in Redis").pipe(Effect.annotateLogs(annotations))
         : fallBack(connection.lastError ?? `no connection within ${Duration.format(CONNECT_WAIT)}`)
 
+      const answers = Effect.promise(() => within(client.ping(), DEADLINE_MS).then(() => true, () => false))
+      let confirming = false
+      /** After a failed count: Redis is given up on only if it does not answer a PING either. */
+      const suspect = (error: unknown) => {
+        if (!shared || confirming) return Effect.void
+        confirming = true
+        return Effect.forkDaemon(Effect.flatMap(answers, (answered) => {
+          confirming = false
+          return answered ? Effect.void : fallBack(error)
+        }))
+      }
       const probe = Effect.suspend(() =>
-        shared ? Effect.void : Effect.promise(() => client.ping().then(() => true, () => false)).pipe(
-          Effect.flatMap((answered) => {
-            if (!answered || shared) return Effect.void
-            shared = true
-            return Effect.logInfo("Redis answers again: rate limit counted in Redis").pipe(Effect.annotateLogs(annotations))
-          })
-        )
+        shared ? Effect.void : Effect.flatMap(answers, (answered) => {
+          if (!answered || shared) return Effect.void
+          shared = true
+          return Effect.logInfo("Redis answers again: rate limit counted in Redis").pipe(Effect.annotateLogs(annotations))
+        })
       )
       yield* Effect.forkScoped(Effect.repeat(probe, Schedule.spaced(PROBE_INTERVAL)))
 
@@ -135,13 +160,13 @@ export const layer = (options: SharedRateLimitOptions): Layer.Layer<UserRateLimi
         take: (user) =>
           shared
             ? Effect.async((resume) => {
-              counter.consume(user).then(
+              within(counter.consume(user), DEADLINE_MS).then(
                 () => resume(Effect.void),
                 (rejection: unknown) =>
                   resume(
                     rejection instanceof RateLimiterRes
                       ? Effect.fail(new RateLimited({ retryAfterSeconds: Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)) }))
-                      : Effect.zipRight(fallBack(rejection), local.take(user))
+                      : Effect.zipRight(suspect(rejection), local.take(user))
                   )
               )
             })
