@@ -1,7 +1,9 @@
 /**
  * The failures a command reports to its user, and how each reads on stderr with its exit
- * code: 2 for a command line that cannot be run as written, 1 for everything else.
+ * code: 2 for a command line that cannot be run as written, 1 for everything else (an invalid
+ * setting included, as for the API).
  */
+import { Setting } from "@todo/config"
 import { RepositoryUnavailable, TaskNotFound, ValidationFailed, VersionMismatch } from "@todo/core"
 import { MigrationFailed } from "@todo/postgres"
 import { Cause, ConfigError, Data, Option } from "effect"
@@ -36,7 +38,9 @@ const describeError = (error: unknown): Report | undefined => {
   ) {
     return { lines: [`error: ${error.message}`], exitCode: 1 }
   }
-  if (ConfigError.isConfigError(error)) return { lines: [`error: configuration: ${String(error)}`], exitCode: 1 }
+  if (ConfigError.isConfigError(error)) {
+    return { lines: Setting.problemsOf(error).map((problem) => `error: invalid configuration: ${problem}`), exitCode: Setting.INVALID_EXIT_CODE }
+  }
   return undefined
 }
 

@@ -1,59 +1,46 @@
 /**
- * The HS256 secret the API verifies with: BETTER_AUTH_SECRET, or outside production the
- * development secret the API writes to ${DATA_DIR}/dev-secret when no auth is configured.
+ * The HS256 secret `token` signs with, and which API will accept what it signs: one running with
+ * the same BETTER_AUTH_SECRET or, outside production, one running without auth settings on the
+ * same DATA_DIR (it made the development secret there).
  */
-import { Config, Effect, Option, Redacted } from "effect"
-import { readFile } from "node:fs/promises"
-import { join } from "node:path"
+import { type AuthConfig, DatabaseConfig, DevelopmentSecret } from "@todo/config"
+import { Effect, Option, Redacted } from "effect"
+import { resolve } from "node:path"
 import { CommandFailed } from "./CommandFailure.js"
-
-/** The API refuses shorter secrets at start-up. */
-export const MIN_SECRET_BYTES = 32
 
 export interface SigningSecret {
   readonly key: Redacted.Redacted<Uint8Array>
-  /** Where it came from, to tell the user: the variable's name or the file's path. */
-  readonly source: string
+  /** Which secret signed, and which API accepts the token: said on stderr with every token. */
+  readonly notice: string
 }
 
-const nonEmpty = (name: string) =>
-  Config.option(Config.string(name)).pipe(Config.map(Option.filter((value) => value.trim() !== "")))
+const keyOf = (secret: Redacted.Redacted<string>) => Redacted.make(new TextEncoder().encode(Redacted.value(secret)))
 
-export const configuredSecret = nonEmpty("BETTER_AUTH_SECRET").pipe(Config.map(Option.map(Redacted.make)))
-
-export const isProduction = Config.string("NODE_ENV").pipe(Config.withDefault(""), Config.map((env) => env === "production"))
-
-export const devSecretPath = Config.string("DATA_DIR").pipe(
-  Config.withDefault("./.data"),
-  Config.map((dir) => join(dir, "dev-secret"))
-)
-
-export const byteLength = (secret: Redacted.Redacted<string>) => Buffer.byteLength(Redacted.value(secret), "utf8")
-
-const readDevSecret = (path: string) =>
-  Effect.tryPromise(() => readFile(path, "utf8")).pipe(
-    Effect.map((text) => Option.liftPredicate(text.trim(), (secret) => secret !== "")),
-    Effect.orElseSucceed(() => Option.none<string>())
-  )
-
-const keyOf = (secret: Redacted.Redacted<string>, source: string) =>
-  byteLength(secret) >= MIN_SECRET_BYTES
-    ? Effect.succeed<SigningSecret>({ key: Redacted.make(new TextEncoder().encode(Redacted.value(secret))), source })
-    : Effect.fail(new CommandFailed({
-      message: `${source} is ${byteLength(secret)} bytes; the API needs at least ${MIN_SECRET_BYTES}`
-    }))
-
-export const signingSecret = Effect.gen(function*() {
-  const configured = yield* configuredSecret
-  if (Option.isSome(configured)) return yield* keyOf(configured.value, "BETTER_AUTH_SECRET")
-  const path = yield* devSecretPath
-  if (yield* isProduction) {
-    return yield* new CommandFailed({ message: "BETTER_AUTH_SECRET is not set (required with NODE_ENV=production)" })
-  }
-  const dev = yield* readDevSecret(path)
-  if (Option.isSome(dev)) return yield* keyOf(Redacted.make(dev.value), path)
-  return yield* new CommandFailed({
-    message: `BETTER_AUTH_SECRET is not set, and there is no development secret at ${path} ` +
-      "(the API writes one when it starts without auth settings)"
+export const signingSecret = (auth: AuthConfig.AuthConfig) =>
+  Effect.gen(function*() {
+    if (auth.secret !== undefined) {
+      return {
+        key: keyOf(auth.secret),
+        notice: "Signed with BETTER_AUTH_SECRET: the API accepts the token only if it runs with the same BETTER_AUTH_SECRET."
+      } satisfies SigningSecret
+    }
+    if (auth.jwksUrl !== undefined) {
+      return yield* new CommandFailed({
+        message: "BETTER_AUTH_SECRET is not set, and BETTER_AUTH_URL or JWT_JWKS_URL is: an API configured so accepts only " +
+          "tokens signed with its JWKS keys, and none of those can be made here"
+      })
+    }
+    const dataDir = resolve(yield* DatabaseConfig.dataDir)
+    const development = yield* DevelopmentSecret.read(dataDir)
+    if (Option.isNone(development)) {
+      return yield* new CommandFailed({
+        message: `BETTER_AUTH_SECRET is not set, and there is no development secret at ${DevelopmentSecret.fileIn(dataDir)} ` +
+          "(the API writes one when it starts without auth settings)"
+      })
+    }
+    return {
+      key: keyOf(development.value.secret),
+      notice: `Signed with the development secret in ${development.value.file}, not BETTER_AUTH_SECRET (unset): the API accepts ` +
+        `the token only while it runs without BETTER_AUTH_SECRET, BETTER_AUTH_URL or JWT_JWKS_URL, with DATA_DIR=${dataDir}.`
+    } satisfies SigningSecret
   })
-})

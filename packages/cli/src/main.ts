@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 /** todo-admin: the composition root. Settings come from the environment, then from ./.env. */
+import { loadDotEnv } from "@todo/config"
 import { Tasks } from "@todo/core"
 import { Database } from "@todo/postgres"
 import { Command, CommanderError } from "commander"
 import { Layer } from "effect"
-import { existsSync } from "node:fs"
 import { examples } from "./CommandLine.js"
 import { registerDoctor } from "./commands/doctor.js"
 import { registerMcp } from "./commands/mcp.js"
@@ -15,7 +15,7 @@ import { registerToken } from "./commands/token.js"
 import { registerTransfer } from "./commands/transfer.js"
 import { makeRunner } from "./Runner.js"
 
-if (existsSync(".env")) process.loadEnvFile(".env")
+loadDotEnv()
 
 // Each runtime builds its layer on first use: a command boots the database only if it needs it.
 // Data commands migrate first, as the API does; `migrate` (and `doctor`) connect without it, to see what is pending.

@@ -57,6 +57,46 @@ describe("todo-admin without a database", () => {
     expect((await cli.run(["token", "--user", "u"], { env: { DATA_DIR: dataDir, NODE_ENV: "production" } })).code).toBe(1)
   })
 
+  it("token says on stderr which secret signed, and which API accepts what it signed", async () => {
+    const configured = await cli.run(["token", "--user", "u"], { env: { BETTER_AUTH_SECRET: SECRET } })
+    expect(configured.stderr).toBe("Signed with BETTER_AUTH_SECRET: the API accepts the token only if it runs with the same BETTER_AUTH_SECRET.\n")
+    const dataDir = join(cli.dir, "with-a-notice")
+    await mkdir(dataDir)
+    await writeFile(join(dataDir, "dev-secret"), `${SECRET}\n`)
+    const development = await cli.run(["token", "--user", "u"], { env: { DATA_DIR: dataDir } })
+    expect(development.code).toBe(0)
+    expect(development.stderr).toContain(`Signed with the development secret in ${join(dataDir, "dev-secret")}, not BETTER_AUTH_SECRET`)
+    expect(development.stderr).toContain(`only while it runs without BETTER_AUTH_SECRET, BETTER_AUTH_URL or JWT_JWKS_URL, with DATA_DIR=${dataDir}`)
+  })
+
+  it("token refuses to sign when the API would accept only JWKS tokens", async () => {
+    const outcome = await cli.run(["token", "--user", "u"], { env: { BETTER_AUTH_URL: "https://auth.example.com" } })
+    expect(outcome.code).toBe(1)
+    expect(outcome.stdout).toBe("")
+    expect(outcome.stderr).toMatch(/^error: BETTER_AUTH_SECRET is not set, and BETTER_AUTH_URL or JWT_JWKS_URL is/)
+  })
+
+  it("doctor holds the settings to the API's own rules, every one of them", async () => {
+    const verdictOf = async (env: Record<string, string>) => {
+      const checks: ReadonlyArray<{ check: string; verdict: string; detail: string }> = JSON.parse((await cli.run(["doctor", "--json"], { env })).stdout)
+      return checks.find((check) => check.check === "configuration")!
+    }
+    expect(await verdictOf({ BETTER_AUTH_SECRET: SECRET, DATABASE_POOL_MAX: "5000" })).toMatchObject({ verdict: "ok" })
+    expect(await verdictOf({ BETTER_AUTH_SECRET: SECRET, WEB_CONCURRENCY: "two", REQUEST_TIMEOUT_S: "0" })).toMatchObject({
+      verdict: "fail",
+      detail: "WEB_CONCURRENCY: must be auto or a whole number of at least 1, not \"two\"; REQUEST_TIMEOUT_S: must be 1 or more, not \"0\""
+    })
+  })
+
+  it("a bad setting is one line naming the variable, exit 1", async () => {
+    const outcome = await cli.run(["tasks", "list", "--user", "u"], { env: { DATABASE_URL: "mysql://todo:s3cret@db/todo", DATABASE_POOL_MAX: "none" } })
+    expect(outcome.code).toBe(1)
+    expect(outcome.stderr).toBe(
+      "error: invalid configuration: DATABASE_URL: must be a postgres:// or postgresql:// URL, e.g. postgres://user:password@host:5432/database\n" +
+        "error: invalid configuration: DATABASE_POOL_MAX: must be a whole number of 1 or more, not \"none\"\n"
+    )
+  })
+
   it("doctor checks the settings and the JWKS keys, and exits 1 on any failure", async () => {
     const key = await Tokens.generateSigningKey("EdDSA")
     const jwks = await Tokens.serveJwks([key])

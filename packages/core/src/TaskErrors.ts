@@ -36,10 +36,12 @@ export class VersionMismatch extends Schema.TaggedError<VersionMismatch>()("Vers
 }
 
 export class RepositoryUnavailable extends Schema.TaggedError<RepositoryUnavailable>()("RepositoryUnavailable", {
-  reason: Schema.String
+  reason: Schema.String,
+  /** What the driver or the OS said (`ECONNREFUSED`, a SQLSTATE), for an operator: never a host, a statement or a secret. */
+  code: Schema.optional(Schema.String)
 }) {
   override get message() {
-    return `The task store is unavailable: ${this.reason}`
+    return `The task store is unavailable: ${this.reason}${this.code === undefined ? "" : ` (${this.code})`}`
   }
 }
 

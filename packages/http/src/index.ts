@@ -1,8 +1,5 @@
 export { Api } from "./api/Api.js"
-export * as AuthConfig from "./auth/AuthConfig.js"
 export { JwtVerifier } from "./auth/JwtVerifier.js"
 export { InvalidToken } from "./problems/RequestErrors.js"
-export { loadDotEnv } from "./server/DotEnv.js"
 export * as Problem from "./problems/Problem.js"
 export * as Server from "./server/Server.js"
-export { ServerConfig } from "./server/ServerConfig.js"

@@ -2,8 +2,9 @@ import { mkdtemp, rm, stat } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterEach, beforeEach, describe, expect, it } from "@effect/vitest"
+import { AuthConfig, DatabaseConfig } from "@todo/config"
 import { ConfigProvider, Effect, Option, Redacted } from "effect"
-import * as AuthConfig from "../src/auth/AuthConfig.js"
+import { demoUser, developmentBanner } from "../src/auth/DevelopmentBanner.js"
 import { JwtVerifier } from "../src/auth/JwtVerifier.js"
 
 const secret = "a-shared-secret-of-at-least-32-bytes-0123"
@@ -16,7 +17,12 @@ afterEach(() => rm(dataDir, { recursive: true, force: true }))
 const withEnv = (env: Record<string, string>) =>
   Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries({ DATA_DIR: dataDir, ...env }))))
 
-const load = (env: Record<string, string>) => AuthConfig.load.pipe(withEnv(env))
+/** The settings the API verifies with, as it resolves them at start. */
+const load = (env: Record<string, string>) =>
+  Effect.all([AuthConfig.config, DatabaseConfig.dataDir]).pipe(
+    Effect.flatMap(([auth, dataDir]) => AuthConfig.resolve(auth, dataDir)),
+    withEnv(env)
+  )
 const failure = (env: Record<string, string>) => load(env).pipe(Effect.flip, Effect.map(String))
 
 describe("AuthConfig", () => {
@@ -79,22 +85,23 @@ describe("AuthConfig", () => {
 
   it.live("the development banner's curl carries a token the verifier from the environment accepts", () =>
     Effect.gen(function*() {
-      const banner = Option.getOrThrow(yield* AuthConfig.developmentBanner("http://localhost:8000/").pipe(withEnv({})))
+      const auth = yield* load({})
+      const banner = Option.getOrThrow(yield* developmentBanner(auth, "http://localhost:8000/"))
       expect(banner).toContain("http://localhost:8000/api/demo-user/tasks")
       const token = /Bearer ([\w.-]+)/.exec(banner)![1]!
-      const verifier = yield* JwtVerifier.pipe(Effect.provide(JwtVerifier.layerFromEnv), withEnv({}))
-      expect(yield* verifier.verify(token)).toBe(AuthConfig.demoUser)
+      const verifier = yield* JwtVerifier.make(auth.settings)
+      expect(yield* verifier.verify(token)).toBe(demoUser)
     }))
 
   it.live("there is no development banner when a mode is configured", () =>
     Effect.gen(function*() {
-      const banner = yield* AuthConfig.developmentBanner("http://localhost:8000").pipe(withEnv({ BETTER_AUTH_SECRET: secret }))
+      const banner = yield* developmentBanner(yield* load({ BETTER_AUTH_SECRET: secret }), "http://localhost:8000")
       expect(Option.isNone(banner)).toBe(true)
     }))
 
-  it.live("the verifier from the environment refuses to build in production with no mode", () =>
+  it.live("the verifier's settings cannot be had in production with no mode", () =>
     Effect.gen(function*() {
-      const exit = yield* Effect.exit(JwtVerifier.pipe(Effect.provide(JwtVerifier.layerFromEnv), withEnv({ NODE_ENV: "production" })))
+      const exit = yield* Effect.exit(load({ NODE_ENV: "production" }))
       expect(exit._tag).toBe("Failure")
     }))
 })

@@ -1,24 +1,21 @@
 /**
- * Where the tasks live, decided once for every host: PostgreSQL at `DATABASE_URL`, else the
- * embedded PGlite in `DATA_DIR`. Either way the schema is migrated before anything is served;
- * `connectionLayer` is the same choice left unmigrated, for tools that report what is pending.
+ * Where the tasks live, decided once for every host by `DatabaseConfig`: PostgreSQL at
+ * `DATABASE_URL`, else the embedded PGlite in `DATA_DIR`. Either way the schema is migrated
+ * before anything is served; `connectionLayer` is the same choice left unmigrated, for tools
+ * that report what is pending.
  */
 import * as Reactivity from "@effect/experimental/Reactivity"
 import * as PgClient from "@effect/sql-pg/PgClient"
 import { SqlClient } from "@effect/sql/SqlClient"
 import { RepositoryUnavailable, type TaskRepository } from "@todo/core"
-import { Config, type ConfigError, Context, Duration, Effect, Layer, Option, Redacted, Schedule } from "effect"
+import { DatabaseConfig } from "@todo/config"
+import { type ConfigError, Context, Duration, Effect, Layer, Option, Redacted, Schedule } from "effect"
 import pg from "pg"
 import * as PgliteClient from "./PgliteClient.js"
 import * as PgTaskRepository from "./PgTaskRepository.js"
-import { failureOf } from "./SqlFailure.js"
+import { connectFailure, failureOf } from "./SqlFailure.js"
 import * as Statements from "./Statements.js"
 import { migrate, type MigrationFailed } from "./TaskMigrations.js"
-
-const databaseUrl = Config.option(Config.redacted("DATABASE_URL")).pipe(
-  // `DATABASE_URL=` in a .env file means "none", not an empty URL.
-  Config.map(Option.filter((url) => Redacted.value(url).trim() !== ""))
-)
 
 /** The pool a server is reached through, shared by the `SqlClient` and the `Statements`. */
 const poolOf = (url: Redacted.Redacted, maxConnections: number) =>
@@ -46,34 +43,32 @@ const poolOf = (url: Redacted.Redacted, maxConnections: number) =>
  * or lost connection fails the operation while the pool reconnects on the next one.
  */
 export const serverLayer = (
-  url: Redacted.Redacted
+  url: Redacted.Redacted,
+  maxConnections: number
 ): Layer.Layer<SqlClient | Statements.Statements, RepositoryUnavailable | ConfigError.ConfigError> =>
-  Layer.unwrapEffect(
-    Config.integer("DATABASE_POOL_MAX").pipe(
-      Config.withDefault(10),
-      Config.validate({ message: "must be at least 1", validation: (max) => max >= 1 }),
-      Effect.map((maxConnections) =>
-        Layer.scopedContext(Effect.gen(function*() {
-          const pool = yield* poolOf(url, maxConnections)
-          const statements = Statements.onPool(pool)
-          yield* statements.rows("SELECT 1", [])
-          const sql = yield* PgClient.fromPool({ acquire: Effect.succeed(pool), applicationName: "todo-api" }).pipe(
-            Effect.catchAll((error) => failureOf(error.cause))
-          )
-          return Context.make(SqlClient, sql).pipe(Context.add(Statements.Statements, statements))
-        })).pipe(Layer.provide(Reactivity.layer))
-      )
+  Layer.scopedContext(Effect.gen(function*() {
+    const pool = yield* poolOf(url, maxConnections)
+    yield* connected(pool)
+    const statements = Statements.onPool(pool)
+    yield* statements.rows("SELECT 1", [])
+    const sql = yield* PgClient.fromPool({ acquire: Effect.succeed(pool), applicationName: "todo-api" }).pipe(
+      Effect.catchAll((error) => failureOf(error.cause))
     )
-  )
+    return Context.make(SqlClient, sql).pipe(Context.add(Statements.Statements, statements))
+  })).pipe(Layer.provide(Reactivity.layer))
 
-const embeddedLayer = Layer.unwrapEffect(
-  Config.string("DATA_DIR").pipe(Config.withDefault("./.data"), Effect.map(PgliteClient.layer))
-)
-
-const connectDeadline = Config.integer("DATABASE_CONNECT_TIMEOUT_S").pipe(
-  Config.withDefault(30),
-  Config.validate({ message: "must be at least 0", validation: (seconds) => seconds >= 0 })
-)
+/** One connection made and given back (within the pool's connect timeout), to tell a refused URL from an unreachable server. */
+const connected = (pool: pg.Pool) =>
+  Effect.async<void, RepositoryUnavailable | ConfigError.ConfigError>((resume) => {
+    pool.connect((cause, _client, release) => {
+      if (cause === undefined) {
+        release()
+        resume(Effect.void)
+      } else {
+        resume(connectFailure(cause))
+      }
+    })
+  })
 
 /** Why a database cannot be opened: only `RepositoryUnavailable` may pass with time. */
 type OpenFailure = RepositoryUnavailable | MigrationFailed | ConfigError.ConfigError
@@ -85,6 +80,7 @@ type OpenFailure = RepositoryUnavailable | MigrationFailed | ConfigError.ConfigE
  */
 const retriedAtStart = <R>(
   deadlineSeconds: number,
+  address: string,
   self: Layer.Layer<R, OpenFailure>
 ) => {
   const schedule = Schedule.exponential("250 millis").pipe(
@@ -94,7 +90,9 @@ const retriedAtStart = <R>(
     Schedule.whileOutput((error) => error._tag === "RepositoryUnavailable"),
     Schedule.onDecision((error, decision) =>
       decision._tag === "Continue" && error._tag === "RepositoryUnavailable"
-        ? Effect.logWarning(`the database is not available yet, retrying: ${error.reason}`)
+        ? Effect.logWarning(`the database is not available yet, retrying: ${error.reason}`).pipe(
+          Effect.annotateLogs({ database: address, code: error.code ?? null })
+        )
         : Effect.void
     )
   )
@@ -102,7 +100,8 @@ const retriedAtStart = <R>(
     Layer.mapError((error) =>
       error._tag === "RepositoryUnavailable"
         ? new RepositoryUnavailable({
-          reason: `${error.reason} (gave up after ${deadlineSeconds} s, DATABASE_CONNECT_TIMEOUT_S)`
+          reason: `${error.reason} (gave up after ${deadlineSeconds} s, DATABASE_CONNECT_TIMEOUT_S)`,
+          code: error.code
         })
         : error
     )
@@ -114,22 +113,28 @@ const migrated = <E>(self: Layer.Layer<SqlClient | Statements.Statements, E>) =>
 
 type Connection = Layer.Layer<SqlClient | Statements.Statements, OpenFailure>
 
-/** The configured database, `prepare`d; on a server, retried at start through the preparation too. */
-const configured = (prepare: (connection: Connection) => Connection): Connection =>
-  Layer.unwrapEffect(
-    Effect.gen(function*() {
-      const url = yield* databaseUrl
-      if (Option.isNone(url)) return prepare(embeddedLayer)
-      return retriedAtStart(yield* connectDeadline, prepare(serverLayer(url.value)))
-    })
-  )
+/** The database `config` names, `prepare`d; on a server, retried at start through the preparation too. */
+const configured = (prepare: (connection: Connection) => Connection) => (config: DatabaseConfig.DatabaseConfig): Connection =>
+  Option.match(config.url, {
+    onNone: () => prepare(PgliteClient.layer(config.dataDir)),
+    onSome: (url) =>
+      retriedAtStart(config.connectTimeoutSeconds, DatabaseConfig.addressOf(url), prepare(serverLayer(url, config.poolMax)))
+  })
 
-/** The `SqlClient` chosen by configuration, as it is: no migration is applied. */
-export const connectionLayer: Connection = configured((connection) => connection)
+const fromEnvironment = <A, E, R>(make: (config: DatabaseConfig.DatabaseConfig) => Layer.Layer<A, E, R>) =>
+  Layer.unwrapEffect(Effect.map(DatabaseConfig.config, make))
 
-/** The `SqlClient` chosen by configuration, with every migration applied. */
-export const sqlLayer: Connection = configured(migrated)
+/** The `SqlClient` of the configured database, as it is: no migration is applied. */
+export const connectionLayer: Connection = fromEnvironment(configured((connection) => connection))
 
-/** What a host needs: the `SqlClient` and the `TaskRepository` over it. */
-export const layer: Layer.Layer<SqlClient | Statements.Statements | TaskRepository, OpenFailure> =
-  PgTaskRepository.layer.pipe(Layer.provideMerge(sqlLayer))
+/** The `SqlClient` of the configured database, with every migration applied. */
+export const sqlLayer: Connection = fromEnvironment(configured(migrated))
+
+/** What a host needs: the `SqlClient` and the `TaskRepository` over it, for the database `config` names. */
+export const layerOf = (
+  config: DatabaseConfig.DatabaseConfig
+): Layer.Layer<SqlClient | Statements.Statements | TaskRepository, OpenFailure> =>
+  PgTaskRepository.layer.pipe(Layer.provideMerge(configured(migrated)(config)))
+
+/** `layerOf` the database the environment names (DATABASE_URL, DATA_DIR, …). */
+export const layer = fromEnvironment(layerOf)

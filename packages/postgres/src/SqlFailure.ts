@@ -7,7 +7,7 @@
  */
 import { SqlError } from "@effect/sql/SqlError"
 import { RepositoryUnavailable } from "@todo/core"
-import { Duration, Effect, FiberId, Option, Queue } from "effect"
+import { ConfigError, Duration, Effect, FiberId, Option, Queue } from "effect"
 
 const UNREACHABLE = "the database cannot be reached"
 
@@ -74,11 +74,15 @@ export class StatementRefused extends Error {
   }
 }
 
+/** The OS's code of a socket or DNS failure (`ECONNREFUSED`, `ENOTFOUND`), for an operator. */
+const osCodeOf = (cause: unknown): string | undefined =>
+  typeof cause === "object" && cause !== null && "code" in cause && typeof cause.code === "string" ? cause.code : undefined
+
 /** What the driver threw: the database unable to serve, or a statement it refused. */
 export const classify = (cause: unknown): RepositoryUnavailable | StatementRefused => {
   const error = serverErrorOf(cause)
   // No SQLSTATE: the driver's own failure, to connect, in time, or on a connection that broke.
-  if (error === undefined) return new RepositoryUnavailable({ reason: UNREACHABLE })
+  if (error === undefined) return new RepositoryUnavailable({ reason: UNREACHABLE, code: osCodeOf(cause) })
   const unavailable = UNAVAILABLE.find(([state]) => error.code.startsWith(state))
   return unavailable === undefined
     ? new StatementRefused(error)
@@ -96,6 +100,21 @@ export const failureOf = (cause: unknown): Effect.Effect<never, RepositoryUnavai
 export const serverMessageOf = (cause: unknown): string => {
   const error = serverErrorOf(cause)
   return error === undefined ? String(cause) : `${error.message ?? "refused"} (SQLSTATE ${error.code})`
+}
+
+/** Refusals no retry can fix: credentials the server does not accept (28000, 28P01), a database it does not have (3D000). */
+const REFUSED_URL_STATES: ReadonlySet<string> = new Set(["28000", "28P01", "3D000"])
+
+/**
+ * Why a server could not be connected to at start-up: DATABASE_URL itself when the server refused
+ * it (in the server's own words, which name the user or the database, never the password), at
+ * once; else as at any other time (unavailable, which start-up retries).
+ */
+export const connectFailure = (cause: unknown): Effect.Effect<never, RepositoryUnavailable | ConfigError.ConfigError> => {
+  const error = serverErrorOf(cause)
+  return error !== undefined && REFUSED_URL_STATES.has(error.code)
+    ? Effect.fail(ConfigError.InvalidData(["DATABASE_URL"], `the server refused it: ${serverMessageOf(cause)}`))
+    : failureOf(cause)
 }
 
 export const late = () => new RepositoryUnavailable({ reason: "the database did not answer in time" })

@@ -206,6 +206,22 @@ describeOnPostgres("Database.layer on a PostgreSQL server", () => {
       expect(yield* statusThrough(Database.connectionLayer, config)).toEqual({ applied: ALL, pending: [] })
     }).pipe(Effect.scoped), { timeout: 30_000 })
 
+  it.live("a database or a role the server does not have fails at once, as DATABASE_URL, in the server's words", () =>
+    Effect.gen(function*() {
+      const server = new URL(testDatabaseUrl!)
+      const noDatabase = new URL(server)
+      noDatabase.pathname = "/todo_no_such_database"
+      const noRole = new URL(server)
+      noRole.username = "todo_no_such_role"
+      for (const [url, words] of [[noDatabase, /database "todo_no_such_database" does not exist \(SQLSTATE 3D000\)/], [noRole, /role "todo_no_such_role" does not exist \(SQLSTATE 28000\)/]] as const) {
+        const started = Date.now()
+        const error = failureOf(yield* Effect.exit(built({ DATABASE_URL: url.href, DATABASE_CONNECT_TIMEOUT_S: "30" })))
+        expect(Date.now() - started).toBeLessThan(5_000)
+        expect(error).toMatchObject({ _op: "InvalidData", path: ["DATABASE_URL"] })
+        expect((error as { message: string }).message).toMatch(words)
+      }
+    }), { timeout: 30_000 })
+
   it.live("an import of 10,000 tasks is not cut short by the operation timeout", () =>
     Effect.gen(function*() {
       const context = yield* Layer.build(

@@ -100,8 +100,8 @@ describeOnPostgres("migrations on a PostgreSQL server", () => {
   it.scoped("two processes migrating one empty schema at once apply each migration exactly once", () =>
     Effect.gen(function*() {
       const url = Redacted.make(yield* freshSchemaUrl)
-      const processA = yield* Layer.build(Database.serverLayer(url))
-      const processB = yield* Layer.build(Database.serverLayer(url))
+      const processA = yield* Layer.build(Database.serverLayer(url, 2))
+      const processB = yield* Layer.build(Database.serverLayer(url, 2))
       const [a, b] = yield* Effect.all([Effect.provide(migrate, processA), Effect.provide(migrate, processB)], {
         concurrency: 2
       })

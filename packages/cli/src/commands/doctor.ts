@@ -1,8 +1,8 @@
 /** `doctor`: is this installation ready to serve? One verdict per check, a failing exit on any failure. */
-import { RepositoryUnavailable } from "@todo/core"
-import { Database, MigrationFailed, migrationStatus } from "@todo/postgres"
+import { ApiConfig, AuthConfig, DatabaseConfig, DevelopmentSecret, ServerConfig, Setting } from "@todo/config"
+import { Database, migrationStatus } from "@todo/postgres"
 import type { Command } from "commander"
-import { Config, ConfigError, Effect, Either, Layer, Option } from "effect"
+import { ConfigError, Effect, Either, Layer, Option, Redacted } from "effect"
 import { importJWK, type JWK } from "jose"
 import { existsSync } from "node:fs"
 import { resolve } from "node:path"
@@ -10,7 +10,6 @@ import { examples, jsonOption } from "../CommandLine.js"
 import { CommandFailed } from "../CommandFailure.js"
 import { type Column, printJson, printTable } from "../Output.js"
 import type { Runner } from "../Runner.js"
-import { byteLength, configuredSecret, devSecretPath, isProduction, MIN_SECRET_BYTES } from "../SigningSecret.js"
 
 type Verdict = "ok" | "warn" | "fail"
 
@@ -20,74 +19,27 @@ interface Check {
   readonly detail: string
 }
 
-const optionalText = (name: string) =>
-  Config.option(Config.string(name)).pipe(Config.map(Option.filter((value) => value.trim() !== "")))
-
-const url = (name: string, protocols: ReadonlyArray<string>) =>
-  optionalText(name).pipe(Config.mapOrFail((value) =>
-    Option.match(value, {
-      onNone: () => Either.right(Option.none<URL>()),
-      onSome: (text) => {
-        const parsed = URL.canParse(text) ? new URL(text) : undefined
-        return parsed && protocols.includes(parsed.protocol)
-          ? Either.right(Option.some(parsed))
-          : Either.left(ConfigError.InvalidData([name], `must be a ${protocols.join(" or ")} URL`))
-      }
-    })
-  ))
-
-const integer = (name: string, min: number, max: number) =>
-  Config.option(Config.integer(name)).pipe(Config.validate({
-    message: `must be an integer from ${min} to ${max}`,
-    validation: Option.match({ onNone: () => true, onSome: (n: number) => n >= min && n <= max })
-  }))
-
-const origins = optionalText("CORS_ORIGINS").pipe(Config.mapOrFail((value) => {
-  const invalid = Option.getOrElse(value, () => "").split(",").map((origin) => origin.trim())
-    .filter((origin) => origin !== "" && !(URL.canParse(origin) && new URL(origin).origin === origin))
-  return invalid.length === 0
-    ? Either.right(value)
-    : Either.left(ConfigError.InvalidData(["CORS_ORIGINS"], `not exact origins: ${invalid.join(", ")}`))
-}))
-
-const HTTP = ["http:", "https:"]
-
-/** The settings the API and this tool read, each parsed as the API expects it. */
-const settings = {
-  DATABASE_URL: url("DATABASE_URL", ["postgres:", "postgresql:"]),
-  DATABASE_POOL_MAX: integer("DATABASE_POOL_MAX", 1, 1000),
-  PORT: integer("PORT", 0, 65_535),
-  BETTER_AUTH_URL: url("BETTER_AUTH_URL", HTTP),
-  JWT_JWKS_URL: url("JWT_JWKS_URL", HTTP),
-  JWT_CLOCK_TOLERANCE_S: integer("JWT_CLOCK_TOLERANCE_S", 0, 3600),
-  CORS_ORIGINS: origins,
-  LOG_LEVEL: Config.option(Config.logLevel("LOG_LEVEL")),
-  REDIS_URL: url("REDIS_URL", ["redis:", "rediss:"])
-}
-
-const configuration = Effect.gen(function*() {
-  const results = yield* Effect.forEach(
-    Object.values(settings) as ReadonlyArray<Config.Config<unknown>>,
-    (config) => Effect.either(config)
-  )
-  const problems = results.flatMap((result) => (Either.isLeft(result) ? [String(result.left)] : []))
-  return problems.length === 0
-    ? { check: "configuration", verdict: "ok", detail: "every setting parses" } satisfies Check
-    : { check: "configuration", verdict: "fail", detail: problems.join("; ") } satisfies Check
-})
+/** Every setting the API reads, parsed by the module the API parses it with. */
+const configuration = Effect.map(Effect.either(ApiConfig.config), (result): Check =>
+  Either.isRight(result)
+    ? { check: "configuration", verdict: "ok", detail: "every setting the API reads is valid" }
+    : { check: "configuration", verdict: "fail", detail: Setting.problemsOf(result.left).join("; ") })
 
 const database = Effect.gen(function*() {
-  const server = yield* settings.DATABASE_URL
-  const dataDir = resolve(yield* Config.string("DATA_DIR").pipe(Config.withDefault("./.data")))
-  const where = Option.match(server, {
-    onSome: (url) => `PostgreSQL at ${url.host}${url.pathname}`,
+  const config = yield* DatabaseConfig.config
+  const dataDir = resolve(config.dataDir)
+  const where = Option.match(config.url, {
+    onSome: (url) => `PostgreSQL at ${DatabaseConfig.addressOf(url)}`,
     onNone: () => `the embedded database in ${dataDir}`
   })
-  if (Option.isNone(server) && !existsSync(dataDir)) {
+  if (Option.isNone(config.url) && !existsSync(dataDir)) {
     return { check: "database", verdict: "warn", detail: `${where} does not exist yet (made on first use)` } satisfies Check
   }
   const { applied, pending } = yield* Effect.scoped(
     Effect.flatMap(Layer.build(Database.connectionLayer), (context) => Effect.provide(migrationStatus, context))
+  ).pipe(
+    Effect.catchTag("RepositoryUnavailable", (error) =>
+      Effect.fail(new CommandFailed({ message: `${where}: ${error.reason}${error.code === undefined ? "" : ` (${error.code})`}` })))
   )
   if (pending.length > 0) {
     return {
@@ -97,35 +49,26 @@ const database = Effect.gen(function*() {
     } satisfies Check
   }
   return { check: "database", verdict: "ok", detail: `${where} answers; schema current (${applied.length} migrations)` } satisfies Check
-}).pipe(
-  Effect.catchAll((error) =>
-    Effect.succeed<Check>({
-      check: "database",
-      verdict: "fail",
-      detail: error instanceof RepositoryUnavailable || error instanceof MigrationFailed
-        ? error.reason
-        : `configuration: ${String(error)}`
-    })
-  )
-)
+})
 
 const secret = Effect.gen(function*() {
-  const secret = yield* configuredSecret
-  const jwks = Option.isSome(yield* settings.JWT_JWKS_URL) || Option.isSome(yield* settings.BETTER_AUTH_URL)
+  const secret = yield* AuthConfig.secret
+  const jwks = Option.isSome(yield* AuthConfig.jwksUrl)
   if (Option.isSome(secret)) {
-    const bytes = byteLength(secret.value)
-    return bytes >= MIN_SECRET_BYTES
-      ? { check: "auth secret", verdict: "ok", detail: `BETTER_AUTH_SECRET is ${bytes} bytes` } satisfies Check
-      : { check: "auth secret", verdict: "fail", detail: `BETTER_AUTH_SECRET is ${bytes} bytes; at least ${MIN_SECRET_BYTES} needed` } satisfies Check
+    return {
+      check: "auth secret",
+      verdict: "ok",
+      detail: `BETTER_AUTH_SECRET is ${Buffer.byteLength(Redacted.value(secret.value))} bytes`
+    } satisfies Check
   }
   if (jwks) return { check: "auth secret", verdict: "ok", detail: "not set: only JWKS tokens are accepted" } satisfies Check
-  if (yield* isProduction) {
+  if (yield* AuthConfig.production) {
     return { check: "auth secret", verdict: "fail", detail: "no auth mode: set BETTER_AUTH_SECRET or BETTER_AUTH_URL (NODE_ENV=production)" } satisfies Check
   }
   return {
     check: "auth secret",
     verdict: "warn",
-    detail: `no auth mode set: the API uses a development secret (${yield* devSecretPath})`
+    detail: `no auth mode set: the API uses a development secret (${DevelopmentSecret.fileIn(yield* DatabaseConfig.dataDir)})`
   } satisfies Check
 })
 
@@ -152,9 +95,7 @@ const fetchKeys = (url: URL) =>
   })
 
 const jwks = Effect.gen(function*() {
-  const explicit = yield* settings.JWT_JWKS_URL
-  const issuer = yield* settings.BETTER_AUTH_URL
-  const url = Option.orElse(explicit, () => Option.map(issuer, (base) => new URL(`${base.href.replace(/\/$/, "")}/api/auth/jwks`)))
+  const url = yield* AuthConfig.jwksUrl
   if (Option.isNone(url)) return { check: "auth JWKS", verdict: "ok", detail: "not configured (BETTER_AUTH_URL / JWT_JWKS_URL unset)" } satisfies Check
   return yield* fetchKeys(url.value).pipe(
     Effect.map((keys): Check => ({
@@ -201,7 +142,7 @@ const pingRedis = (url: URL) =>
   })
 
 const redis = Effect.gen(function*() {
-  const url = yield* settings.REDIS_URL
+  const url = Option.map(yield* ServerConfig.redisUrl, Redacted.value)
   if (Option.isNone(url)) {
     return { check: "redis", verdict: "ok", detail: "not configured (REDIS_URL unset): each API process counts the rate limit alone" } satisfies Check
   }
@@ -213,9 +154,14 @@ const redis = Effect.gen(function*() {
   )
 })
 
-/** A setting that does not parse is reported by the configuration check; the others then fail on it too. */
-const orConfigFailure = (check: string) => <E>(self: Effect.Effect<Check, E>) =>
-  Effect.catchAll(self, (error) => Effect.succeed<Check>({ check, verdict: "fail", detail: `configuration: ${String(error)}` }))
+/** A setting that does not parse is reported by the configuration check; the checks that need it then fail on it too. */
+const orFailure = (check: string) => <E>(self: Effect.Effect<Check, E>) =>
+  Effect.catchAll(self, (error) =>
+    Effect.succeed<Check>({
+      check,
+      verdict: "fail",
+      detail: ConfigError.isConfigError(error) ? `configuration: ${Setting.problemsOf(error).join("; ")}` : String((error as Error).message)
+    }))
 
 const columns: ReadonlyArray<Column<Check>> = [
   { header: "VERDICT", cell: (check) => check.verdict },
@@ -227,10 +173,10 @@ const doctor = (options: { readonly json?: true }) =>
   Effect.gen(function*() {
     const checks = yield* Effect.all([
       configuration,
-      orConfigFailure("database")(database),
-      orConfigFailure("auth secret")(secret),
-      orConfigFailure("auth JWKS")(jwks),
-      orConfigFailure("redis")(redis)
+      orFailure("database")(database),
+      orFailure("auth secret")(secret),
+      orFailure("auth JWKS")(jwks),
+      orFailure("redis")(redis)
     ])
     if (options.json) yield* printJson(checks)
     else yield* printTable(columns, checks)

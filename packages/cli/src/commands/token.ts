@@ -1,7 +1,8 @@
 /** `token`: mint an HS256 bearer token the API accepts, for curl and scripts. */
 import type { UserId } from "@todo/core"
 import { type Command, InvalidArgumentError, Option as CommandOption } from "commander"
-import { Config, Effect, Option, Redacted } from "effect"
+import { AuthConfig } from "@todo/config"
+import { Effect, Redacted } from "effect"
 import { SignJWT } from "jose"
 import { examples, userOption } from "../CommandLine.js"
 import { printError, printLine } from "../Output.js"
@@ -23,30 +24,26 @@ const parseTtl = (text: string): number => {
   return seconds
 }
 
-const optional = (name: string) =>
-  Config.option(Config.string(name)).pipe(Config.map(Option.filter((value) => value.trim() !== "")))
-
 const mint = (options: TokenOptions) =>
   Effect.gen(function*() {
-    const secret = yield* signingSecret
-    if (secret.source !== "BETTER_AUTH_SECRET") yield* printError(`using the development secret in ${secret.source}`)
-    const issuer = yield* optional("JWT_ISSUER")
-    const audience = yield* optional("JWT_AUDIENCE")
+    const auth = yield* AuthConfig.config
+    const secret = yield* signingSecret(auth)
+    yield* printError(secret.notice)
     const now = Math.floor(Date.now() / 1000)
     let jwt = new SignJWT(options.email === undefined ? {} : { email: options.email })
       .setProtectedHeader({ alg: "HS256", typ: "JWT" })
       .setSubject(options.user)
       .setIssuedAt(now)
       .setExpirationTime(now + options.ttl)
-    if (Option.isSome(issuer)) jwt = jwt.setIssuer(issuer.value)
-    if (Option.isSome(audience)) jwt = jwt.setAudience(audience.value)
+    if (auth.issuer !== undefined) jwt = jwt.setIssuer(auth.issuer)
+    if (auth.audience !== undefined) jwt = jwt.setAudience(auth.audience)
     const token = yield* Effect.promise(() => jwt.sign(Redacted.value(secret.key)))
     yield* printLine(token)
   })
 
 export const registerToken = (program: Command, runner: Runner<never>): void => {
   program.command("token")
-    .description("print an HS256 token for a user, signed with BETTER_AUTH_SECRET (iss/aud from JWT_ISSUER/JWT_AUDIENCE)")
+    .description("print an HS256 token for a user, signed with BETTER_AUTH_SECRET or the development secret (iss/aud from JWT_ISSUER/JWT_AUDIENCE)")
     .addOption(userOption())
     .addOption(new CommandOption("--ttl <lifetime>", "how long it is valid: 90s, 15m, 1h, 7d").argParser(parseTtl).default(3600, "1h"))
     .option("--email <email>", "an email claim to include")

@@ -2,8 +2,9 @@
  * Verifies Better Auth bearer tokens (HS256 with the shared secret, and/or the issuer's JWKS)
  * and names the acting user. The contract's Authentication section, in one service.
  */
+import { AuthConfig } from "@todo/config"
 import { UserId } from "@todo/core"
-import { Context, Duration, Effect, Either, Layer, Redacted, Runtime, Schema, type ConfigError } from "effect"
+import { Context, Duration, Effect, Either, Layer, Redacted, Runtime, Schema } from "effect"
 import {
   createRemoteJWKSet,
   customFetch,
@@ -15,23 +16,12 @@ import {
   type JWTVerifyOptions
 } from "jose"
 import { InvalidToken } from "../problems/RequestErrors.js"
-import * as AuthConfig from "./AuthConfig.js"
 
-/** Which modes are on, and what their tokens must carry. A mode is on when its key material is given. */
-export interface AuthSettings {
-  /** HS256 mode: the key is the UTF-8 bytes of this secret, as a frontend minting with `jose` uses it. */
-  readonly secret?: Redacted.Redacted<string> | undefined
-  /** JWKS mode: where the issuer publishes its public keys. */
-  readonly jwksUrl?: URL | undefined
-  /** Better Auth's base URL: its origin is the `iss` and `aud` JWKS tokens must carry by default. */
-  readonly betterAuthUrl?: URL | undefined
-  /** An explicitly configured `iss` (JWT_ISSUER): required of JWKS tokens and of HS256 tokens alike. */
-  readonly issuer?: string | undefined
-  /** An explicitly configured `aud` (JWT_AUDIENCE): required of JWKS tokens and of HS256 tokens alike. */
-  readonly audience?: string | undefined
-  /** Default 5. */
-  readonly clockToleranceSeconds?: number | undefined
-  /** After a fetch, how long an unknown `kid` waits before it may trigger another one. Default 30 seconds. */
+/**
+ * Which modes are on, and what their tokens must carry: `AuthConfig`'s settings, any of which may
+ * be left to the verifier's defaults.
+ */
+export type AuthSettings = Partial<Omit<AuthConfig.AuthConfig, "jwksCooldown" | "production">> & {
   readonly jwksCooldown?: Duration.DurationInput | undefined
   /** Bound on one JWKS fetch. Default 5 seconds. */
   readonly jwksTimeout?: Duration.DurationInput | undefined
@@ -145,7 +135,7 @@ const userOf = (payload: JWTPayload): Either.Either<UserId, InvalidToken> => {
 }
 
 const make = Effect.fnUntraced(function*(settings: AuthSettings) {
-  const clockTolerance = settings.clockToleranceSeconds ?? 5
+  const clockTolerance = settings.clockToleranceSeconds ?? AuthConfig.DEFAULT_CLOCK_TOLERANCE_S
   const common = { requiredClaims: ["exp"], clockTolerance } satisfies JWTVerifyOptions
   const notIssuedInTheFuture = (payload: JWTPayload): JWTPayload => {
     if (payload.iat !== undefined && payload.iat > Date.now() / 1000 + clockTolerance) {
@@ -174,7 +164,7 @@ const make = Effect.fnUntraced(function*(settings: AuthSettings) {
 
   if (settings.jwksUrl !== undefined) {
     const origin = (settings.betterAuthUrl ?? settings.jwksUrl).origin
-    const cooldownDuration = Duration.toMillis(settings.jwksCooldown ?? Duration.seconds(30))
+    const cooldownDuration = Duration.toMillis(settings.jwksCooldown ?? Duration.seconds(AuthConfig.DEFAULT_JWKS_COOLDOWN_S))
     const runtime = yield* Effect.runtime<never>()
     const jwksUrl = settings.jwksUrl.href
     const report = (failure: string) =>
@@ -254,9 +244,4 @@ export class JwtVerifier extends Context.Tag("@todo/http/JwtVerifier")<JwtVerifi
   static readonly make: (settings: AuthSettings) => Effect.Effect<JwtVerifier["Type"]> = make
 
   static readonly layer = (settings: AuthSettings): Layer.Layer<JwtVerifier> => Layer.effect(JwtVerifier, make(settings))
-
-  /** Settings from the environment (see `AuthConfig`), including the development secret outside production. */
-  static readonly layerFromEnv: Layer.Layer<JwtVerifier, ConfigError.ConfigError> = Layer.unwrapEffect(
-    Effect.map(AuthConfig.load, (config) => JwtVerifier.layer(config.settings))
-  )
 }

@@ -1,66 +1,90 @@
-/** One server process: reads the configuration, opens the database, verifies tokens, serves HTTP. */
+/** One server process: opens the database, verifies tokens, serves HTTP, with the settings `main` read. */
 import * as HttpServer from "@effect/platform/HttpServer"
+import * as HttpServerError from "@effect/platform/HttpServerError"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import { Database } from "@todo/postgres"
-import { Cause, Console, Effect, Layer, Logger, LogLevel, Option } from "effect"
-import * as AuthConfig from "../auth/AuthConfig.js"
-import * as JsonLogger from "./JsonLogger.js"
+import { type ApiConfig, AuthConfig, DatabaseConfig, Setting } from "@todo/config"
+import { RepositoryUnavailable } from "@todo/core"
+import { Database, MigrationFailed } from "@todo/postgres"
+import { Cause, Console, ConfigError, Effect, Layer, Logger, LogLevel, Option } from "effect"
+import { developmentBanner } from "../auth/DevelopmentBanner.js"
 import { JwtVerifier } from "../auth/JwtVerifier.js"
+import * as JsonLogger from "./JsonLogger.js"
 import * as Server from "./Server.js"
-import { ServerConfig } from "./ServerConfig.js"
 
-const announce = Layer.effectDiscard(Effect.gen(function*() {
-  const { address } = yield* HttpServer.HttpServer
-  if (address._tag !== "TcpAddress") return
-  yield* Effect.logInfo("listening").pipe(Effect.annotateLogs("url", `http://${address.hostname}:${address.port}`))
-  const banner = yield* AuthConfig.developmentBanner(`http://localhost:${address.port}`)
-  if (Option.isSome(banner)) yield* Console.error(banner.value)
-}))
+const announce = (auth: AuthConfig.ResolvedAuth) =>
+  Layer.effectDiscard(Effect.gen(function*() {
+    const { address } = yield* HttpServer.HttpServer
+    if (address._tag !== "TcpAddress") return
+    yield* Effect.logInfo("listening").pipe(Effect.annotateLogs("url", `http://${address.hostname}:${address.port}`))
+    const banner = yield* developmentBanner(auth, `http://localhost:${address.port}`)
+    if (Option.isSome(banner)) yield* Console.error(banner.value)
+  }))
 
-const describe = (error: unknown): string => {
-  if (typeof error !== "object" || error === null || !("_tag" in error)) return String(error)
-  switch (error._tag) {
-    case "ServeError":
-      return "cannot listen: the port may be in use, or HOST is not an address of this machine"
-    case "RepositoryUnavailable":
-    case "MigrationFailed":
-      return String((error as { message?: unknown }).message)
-    default:
-      return `invalid configuration: ${String(error)}`
-  }
+const LISTEN_HINTS: Readonly<Record<string, string>> = {
+  EADDRINUSE: "the port is in use",
+  EADDRNOTAVAIL: "HOST is not an address of this machine",
+  EACCES: "the port needs privileges this process lacks",
+  ENOTFOUND: "HOST is not a known name"
 }
 
-const serve = Effect.gen(function*() {
-  const config = yield* ServerConfig
-  const { settings } = yield* AuthConfig.load
-  const server = announce.pipe(
-    Layer.provide(Server.layer({
-      port: config.port,
-      host: config.host,
-      corsOrigins: config.corsOrigins,
-      accessLog: LogLevel.lessThanEqual(config.logLevel, LogLevel.Info),
-      rateLimit: {
-        perMinute: config.rateLimitPerMinute,
-        burst: config.rateLimitBurst,
-        redisUrl: Option.getOrUndefined(config.redisUrl)
-      },
-      shutdownTimeoutSeconds: config.shutdownTimeoutSeconds,
-      requestTimeoutSeconds: config.requestTimeoutSeconds,
-      authorizationServer: settings.betterAuthUrl?.href.replace(/\/$/, "")
-    })),
-    Layer.provide(JwtVerifier.layerFromEnv),
-    Layer.provide(Database.layer)
-  )
-  return yield* Layer.launch(server).pipe(Logger.withMinimumLogLevel(config.logLevel))
-}).pipe(
-  Effect.tapErrorCause((cause) =>
-    Cause.isInterruptedOnly(cause) ? Effect.void : Console.error(
-      `todo-api: ${Option.match(Cause.failureOption(cause), { onSome: describe, onNone: () => Cause.pretty(cause) })}`
-    )
-  ),
-  Effect.provide(JsonLogger.layer)
-)
+const cannotListen = (cause: unknown, { host, port }: { readonly host: string; readonly port: number }): string => {
+  const code = typeof cause === "object" && cause !== null && "code" in cause ? String(cause.code) : "unknown error"
+  const hint = LISTEN_HINTS[code]
+  return `cannot listen on ${host}:${port}: ${code}${hint === undefined ? "" : ` (${hint})`}`
+}
 
-// Interrupted by SIGINT/SIGTERM, the server stops accepting, lets requests in flight finish (up to
-// SHUTDOWN_TIMEOUT_S), then closes the pool.
-NodeRuntime.runMain(serve, { disableErrorReporting: true, disablePrettyLogger: true })
+/** Start-up failures as an operator reads them: what, where (host:port) and what the OS said. */
+const describe = (config: ApiConfig.ApiConfig) => (error: unknown): ReadonlyArray<string> => {
+  if (ConfigError.isConfigError(error)) return Setting.problemsOf(error).map((problem) => `invalid configuration: ${problem}`)
+  if (error instanceof RepositoryUnavailable) {
+    return [Option.match(config.database.url, {
+      onNone: () => error.reason,
+      onSome: (url) =>
+        `${error.reason}; DATABASE_URL points at ${DatabaseConfig.addressOf(url)}${error.code === undefined ? "" : ` (${error.code})`}`
+    })]
+  }
+  if (error instanceof MigrationFailed) return [error.message]
+  if (error instanceof HttpServerError.ServeError) return [cannotListen(error.cause, config.server)]
+  return [String(error)]
+}
+
+const serve = (config: ApiConfig.ApiConfig) =>
+  Effect.gen(function*() {
+    const auth = yield* AuthConfig.resolve(config.auth, config.database.dataDir)
+    const server = announce(auth).pipe(
+      Layer.provide(Server.layer({
+        port: config.server.port,
+        host: config.server.host,
+        corsOrigins: config.server.corsOrigins,
+        accessLog: LogLevel.lessThanEqual(config.server.logLevel, LogLevel.Info),
+        rateLimit: {
+          perMinute: config.server.rateLimitPerMinute,
+          burst: config.server.rateLimitBurst,
+          redisUrl: Option.getOrUndefined(config.server.redisUrl)
+        },
+        shutdownTimeoutSeconds: config.server.shutdownTimeoutSeconds,
+        requestTimeoutSeconds: config.server.requestTimeoutSeconds,
+        authorizationServer: auth.settings.betterAuthUrl?.href.replace(/\/$/, "")
+      })),
+      Layer.provide(JwtVerifier.layer(auth.settings)),
+      Layer.provide(Database.layerOf(config.database))
+    )
+    return yield* Layer.launch(server)
+  }).pipe(
+    Logger.withMinimumLogLevel(config.server.logLevel),
+    Effect.tapErrorCause((cause) =>
+      Cause.isInterruptedOnly(cause) ? Effect.void : Console.error(
+        Option.match(Cause.failureOption(cause), { onSome: describe(config), onNone: () => [Cause.pretty(cause)] })
+          .map((line) => `todo-api: ${line}`)
+          .join("\n")
+      )
+    ),
+    Effect.provide(JsonLogger.layer)
+  )
+
+/**
+ * Serves until SIGINT/SIGTERM, which stop accepting, let requests in flight finish (up to
+ * SHUTDOWN_TIMEOUT_S), then close the pool. A failure exits 1, whatever it is.
+ */
+export const run = (config: ApiConfig.ApiConfig): void =>
+  NodeRuntime.runMain(serve(config), { disableErrorReporting: true, disablePrettyLogger: true })

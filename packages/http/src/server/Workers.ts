@@ -3,17 +3,6 @@
  * each has its own database pool (DATABASE_POOL_MAX per worker).
  */
 import cluster from "node:cluster"
-import { availableParallelism } from "node:os"
-
-/** How many servers WEB_CONCURRENCY asks for, or why it cannot be honoured. */
-export const countFrom = (value: string | undefined, databaseUrl: string | undefined): number | string => {
-  const text = value?.trim() ?? ""
-  const count = text === "" ? 1 : text === "auto" ? availableParallelism() : Number(text)
-  if (!Number.isInteger(count) || count < 1) return `WEB_CONCURRENCY must be auto or a whole number of at least 1, not "${text}"`
-  // The embedded database belongs to one process: a second would find its data directory locked.
-  if (count > 1 && (databaseUrl?.trim() ?? "") === "") return "WEB_CONCURRENCY above 1 needs DATABASE_URL"
-  return count
-}
 
 /**
  * Forks the workers. SIGTERM or SIGINT is passed on, so each drains its requests, and the

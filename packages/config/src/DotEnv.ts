@@ -1,4 +1,4 @@
-/** `.env` in the working directory, loaded before any configuration is read. */
+/** `.env` in the working directory, loaded once per process before any setting is read. */
 import { existsSync } from "node:fs"
 
 /** Variables already in the environment win over the file's. */

@@ -1,10 +1,10 @@
 /** The server's settings as the environment gives them. */
 import { ConfigProvider, Effect, Either, Option, Redacted } from "effect"
 import { describe, expect, it } from "vitest"
-import { ServerConfig } from "../src/server/ServerConfig.js"
+import { ServerConfig } from "@todo/config"
 
 const read = (env: Record<string, string>) =>
-  Effect.runSync(Effect.either(Effect.withConfigProvider(ServerConfig, ConfigProvider.fromMap(new Map(Object.entries(env))))))
+  Effect.runSync(Effect.either(Effect.withConfigProvider(ServerConfig.config, ConfigProvider.fromMap(new Map(Object.entries(env))))))
 
 describe("REDIS_URL", () => {
   it("unset or blank is none: each process counts the rate limit alone", () => {

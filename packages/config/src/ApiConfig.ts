@@ -1,0 +1,25 @@
+/**
+ * Everything `todo-api` runs with, read and checked at once: every bad setting is reported, not
+ * only the first. `todo-admin doctor` checks exactly this.
+ */
+import { Config, ConfigError, Either, Option } from "effect"
+import * as AuthConfig from "./AuthConfig.js"
+import * as DatabaseConfig from "./DatabaseConfig.js"
+import * as ServerConfig from "./ServerConfig.js"
+
+export interface ApiConfig {
+  readonly database: DatabaseConfig.DatabaseConfig
+  readonly server: ServerConfig.ServerConfig
+  readonly auth: AuthConfig.AuthConfig
+}
+
+export const config: Config.Config<ApiConfig> = Config.all({
+  database: DatabaseConfig.config,
+  server: ServerConfig.config,
+  auth: AuthConfig.config
+}).pipe(Config.mapOrFail((api) =>
+  // The embedded database belongs to one process: a second would find its data directory locked.
+  api.server.webConcurrency > 1 && Option.isNone(api.database.url)
+    ? Either.left(ConfigError.InvalidData(["WEB_CONCURRENCY"], "above 1 needs DATABASE_URL (the embedded database is one process's)"))
+    : Either.right(api)
+))

@@ -1,0 +1,7 @@
+export * as ApiConfig from "./ApiConfig.js"
+export * as AuthConfig from "./AuthConfig.js"
+export * as DatabaseConfig from "./DatabaseConfig.js"
+export * as DevelopmentSecret from "./DevelopmentSecret.js"
+export { loadDotEnv } from "./DotEnv.js"
+export * as ServerConfig from "./ServerConfig.js"
+export * as Setting from "./Setting.js"
