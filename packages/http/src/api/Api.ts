@@ -9,7 +9,7 @@ import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
 import * as OpenApi from "@effect/platform/OpenApi"
 import { MAX_TASK_ID, NewTask, StatusFilter, Task, TaskListParams, TaskPatch, Text } from "@todo/core"
 import { Schema } from "effect"
-import { Authentication } from "../auth/Authentication.js"
+import { Authentication } from "./Authentication.js"
 import { Declared } from "../problems/Problem.js"
 
 /**

@@ -6,7 +6,6 @@
 import type * as HttpApp from "@effect/platform/HttpApp"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import { Effect } from "effect"
-import { writeLine } from "../server/JsonLogger.js"
 import { RequestId } from "./RequestId.js"
 
 /** The status a request gets when its client goes away before the answer (nginx's convention). */
@@ -22,8 +21,9 @@ export interface RequestFacts {
   userId: string | undefined
 }
 
-export const writeRequestLine = (facts: RequestFacts, status: number): void =>
-  writeLine({
+/** In the JSON logger's line format (`server/JsonLogger.ts`). */
+export const writeRequestLine = (facts: RequestFacts, status: number): void => {
+  const line = JSON.stringify({
     time: new Date().toISOString(),
     level: "info",
     message: "request",
@@ -34,6 +34,8 @@ export const writeRequestLine = (facts: RequestFacts, status: number): void =>
     duration_ms: Math.round((performance.now() - facts.started) * 10) / 10,
     user_id: facts.userId ?? null
   })
+  process.stdout.write(`${line}\n`)
+}
 
 /** The log of the routes HttpApi serves, which need no token. */
 export const requestLog = (routeOf: (path: string) => string | undefined) =>

@@ -6,7 +6,6 @@
 import { Cause, Effect, Exit, FiberId, type Runtime } from "effect"
 import type { IncomingMessage, ServerResponse } from "node:http"
 import { problemOf } from "../problems/ProblemOfCause.js"
-import * as Problem from "../problems/Problem.js"
 import { CLIENT_CLOSED, type RequestFacts, writeRequestLine } from "./AccessLog.js"
 import type { CorsPolicy } from "./Cors.js"
 import * as Reply from "./Reply.js"
@@ -38,7 +37,7 @@ const withProblems = <E, R>(answer: Effect.Effect<Reply.Reply, E, R>, facts: Req
     Cause.isInterruptedOnly(cause)
       ? Effect.failCause(cause as Cause.Cause<never>)
       : problemOf(cause, facts.requestId).pipe(
-        Effect.map(Problem.toReply),
+        Effect.map(Reply.problem),
         Effect.annotateLogs("request_id", facts.requestId)
       ))
 

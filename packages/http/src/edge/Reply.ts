@@ -1,5 +1,6 @@
 /** An answer of the task routes, as it is written to Node: a status, headers and maybe a JSON text. */
 import type { ServerResponse } from "node:http"
+import type * as Problem from "../problems/Problem.js"
 
 export interface Reply {
   readonly status: number
@@ -14,6 +15,9 @@ export const json = (
 ): Reply => ({ status: options.status ?? 200, headers: options.headers, body: { contentType, text: JSON.stringify(body) } })
 
 export const noContent: Reply = { status: 204 }
+
+export const problem = (problem: Problem.Problem): Reply =>
+  json(problem.document, { status: problem.document.status, headers: problem.headers }, "application/problem+json")
 
 /**
  * Writes `reply` in one go; `common` headers (request id, CORS) come first, the reply's own win.

@@ -10,7 +10,7 @@ import { Effect, Option, Runtime } from "effect"
 import type { IncomingMessage } from "node:http"
 import { Mcp } from "../api/Api.js"
 import type { RouteTable } from "../api/RouteTable.js"
-import { bearerToken } from "../auth/Authentication.js"
+import { bearerToken } from "../auth/BearerToken.js"
 import { JwtVerifier } from "../auth/JwtVerifier.js"
 import { UserRateLimit } from "../auth/RateLimit.js"
 import type { RequestFacts } from "../edge/AccessLog.js"
@@ -48,11 +48,11 @@ const TRANSPORT_HEADERS = ["accept", "content-type", "mcp-protocol-version", "mc
 const noToken = new InvalidToken({ reason: "no bearer token was sent", tokenSent: false })
 const originNotAllowed = new OriginNotAllowed()
 const missingBody = new MalformedJson({ detail: "The request needs a JSON body." })
-const postOnly = Problem.toReply(Problem.make(405, "This path answers POST only.", { headers: { allow: "POST" } }))
+const postOnly = Reply.problem(Problem.make(405, "This path answers POST only.", { headers: { allow: "POST" } }))
 
 /** The 401 of `/mcp` tells an MCP client where to learn how to get a token (RFC 9728 §5.1). */
 const unauthorized = (error: InvalidToken, origin: string): Reply.Reply => {
-  const reply = Problem.toReply(Problem.fromError(error))
+  const reply = Reply.problem(Problem.fromError(error))
   const challenge = `Bearer resource_metadata="${origin}${MCP_METADATA_PATH}"${error.tokenSent ? `, error="invalid_token"` : ""}`
   return { ...reply, headers: { ...reply.headers, "www-authenticate": challenge } }
 }

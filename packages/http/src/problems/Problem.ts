@@ -14,7 +14,6 @@ import {
   VersionMismatch
 } from "@todo/core"
 import { ParseResult, Schema } from "effect"
-import * as Reply from "../edge/Reply.js"
 import {
   InvalidToken,
   MalformedJson,
@@ -159,9 +158,6 @@ export const toResponse = (problem: Problem): HttpServerResponse.HttpServerRespo
     contentType: "application/problem+json",
     ...(problem.headers === undefined ? {} : { headers: problem.headers })
   })
-
-export const toReply = (problem: Problem): Reply.Reply =>
-  Reply.json(problem.document, { status: problem.document.status, headers: problem.headers }, "application/problem+json")
 
 /**
  * An error as the Api declares it: typed as the error itself, documented and encoded as the

@@ -8,9 +8,9 @@ import type * as HttpApp from "@effect/platform/HttpApp"
 import * as HttpServerError from "@effect/platform/HttpServerError"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import { Cause, Effect, Option } from "effect"
-import { problemOf } from "./ProblemOfCause.js"
-import * as Problem from "./Problem.js"
-import { RequestId } from "../edge/RequestId.js"
+import { problemOf } from "../problems/ProblemOfCause.js"
+import * as Problem from "../problems/Problem.js"
+import { RequestId } from "./RequestId.js"
 
 type Needs = RequestId | HttpServerRequest.HttpServerRequest
 
