@@ -25,18 +25,18 @@ const UserIdParam = Schema.String.annotations({
   description: "The token's subject; any other user is refused with 403"
 })
 
-export const MAX_IDEMPOTENCY_KEY_LENGTH = 200
+const MAX_IDEMPOTENCY_KEY_LENGTH = 200
 
 /** The list query: core's parameters, plus `status_filter`, an alias some frontends send. */
-export const ListQuery = Schema.Struct({
+const ListQuery = Schema.Struct({
   ...TaskListParams.fields,
   status: Schema.optional(StatusFilter).annotations({ description: "Default all" }),
   status_filter: Schema.optional(StatusFilter).annotations({ description: "Alias of status" })
 })
 
-export const CompletedBody = Schema.Struct({ completed: Schema.Boolean }).annotations({ identifier: "Completed" })
+const CompletedBody = Schema.Struct({ completed: Schema.Boolean }).annotations({ identifier: "Completed" })
 
-export const CreateHeaders = Schema.Struct({
+const CreateHeaders = Schema.Struct({
   "idempotency-key": Schema.optional(
     Text({ min: 1, max: MAX_IDEMPOTENCY_KEY_LENGTH })
   ).annotations({

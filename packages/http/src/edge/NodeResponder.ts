@@ -51,10 +51,7 @@ export const responder = (runFork: ReturnType<typeof Runtime.runFork<never>>, op
   const fiber = runFork(withProblems(answer, facts))
   fiber.addObserver((exit) => {
     if (Exit.isSuccess(exit)) {
-      Reply.write(response, exit.value, {
-        "x-request-id": facts.requestId,
-        ...options.cors.responseHeaders(incoming.headers.origin)
-      })
+      Reply.write(response, exit.value, facts.requestId, options.cors.responseHeaders(incoming.headers.origin))
     }
     if (options.accessLog) writeRequestLine(facts, Exit.isSuccess(exit) ? exit.value.status : CLIENT_CLOSED)
   })

@@ -6,26 +6,13 @@
 import type * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
 import type * as HttpApiGroup from "@effect/platform/HttpApiGroup"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
-import {
-  NewTask,
-  TaskId,
-  TaskNotFound,
-  TaskPatch,
-  Tasks,
-  validate,
-  type ValidationFailed,
-  versionOf,
-  VersionMismatch,
-  type TaskListParams,
-  type UserId
-} from "@todo/core"
+import { TaskId, TaskNotFound, type TaskListParams, Tasks, type UserId, validate, type ValidationFailed, VersionMismatch, versionOf } from "@todo/core"
 import { Effect, Option, Schema } from "effect"
 import type { IncomingMessage } from "node:http"
-import { CompletedBody, CreateHeaders, ListQuery, type OwnTasks, type UserTasks } from "../api/Api.js"
-import { parseIfMatch } from "./IfMatch.js"
-import type { KnownError } from "../problems/Problem.js"
+import { OwnTasks } from "../api/Api.js"
 import * as Reply from "../edge/Reply.js"
 import { optionalBody, requiredBody } from "../edge/RequestBody.js"
+import { parseIfMatch } from "./IfMatch.js"
 import * as TaskResponses from "./TaskResponses.js"
 
 export interface TaskRequest {
@@ -37,12 +24,28 @@ export interface TaskRequest {
   readonly url: string
 }
 
-export type Operation = (request: TaskRequest) => Effect.Effect<Reply.Reply, KnownError>
+/** `Api`'s task endpoints (both groups declare the same ones): an operation is due for each. */
+type TaskEndpoint = HttpApiGroup.HttpApiGroup.Endpoints<typeof OwnTasks>
 
-/** The endpoint names of `Api`'s task groups: an operation is due for each. */
-export type OperationName = HttpApiEndpoint.HttpApiEndpoint.Name<
-  HttpApiGroup.HttpApiGroup.Endpoints<typeof UserTasks | typeof OwnTasks>
->
+export type OperationName = HttpApiEndpoint.HttpApiEndpoint.Name<TaskEndpoint>
+
+type EndpointNamed<Name extends OperationName> = HttpApiEndpoint.HttpApiEndpoint.WithName<TaskEndpoint, Name>
+
+/** What an operation may fail with: the errors its endpoint declares, and those its group declares for all. */
+type DeclaredError<Name extends OperationName> =
+  | HttpApiEndpoint.HttpApiEndpoint.Error<EndpointNamed<Name>>
+  | HttpApiGroup.HttpApiGroup.Error<typeof OwnTasks>
+
+export type Operation<E = DeclaredError<OperationName>> = (request: TaskRequest) => Effect.Effect<Reply.Reply, E>
+
+const endpoint = <Name extends OperationName>(name: Name) => OwnTasks.endpoints[name] as EndpointNamed<Name>
+
+/**
+ * A schema the endpoint declares, which the operation decodes with: one the declaration drops
+ * is `never` here and fails to compile.
+ */
+const declared = <A, I>(schema: Option.Option<Schema.Schema<A, I>> & ([A] extends [never] ? "not declared" : unknown)) =>
+  Option.getOrThrow(schema)
 
 const CANONICAL_ID = /^[1-9][0-9]{0,9}$/
 const isTaskId = Schema.is(TaskId)
@@ -53,9 +56,9 @@ const taskIdOf = (text: string | undefined): Effect.Effect<TaskId, TaskNotFound>
   return isTaskId(id) ? Effect.succeed(id) : Effect.fail(new TaskNotFound({ id }))
 }
 
-const decodeQuery = validate(ListQuery)
+const decodeQuery = validate(declared(endpoint("list").urlParamsSchema))
 
-const listParams = ({ status, status_filter, ...rest }: typeof ListQuery.Type): TaskListParams => ({
+const listParams = ({ status, status_filter, ...rest }: HttpApiEndpoint.HttpApiEndpoint.UrlParams<EndpointNamed<"list">>): TaskListParams => ({
   ...rest,
   status: status ?? status_filter ?? "all"
 })
@@ -84,10 +87,11 @@ const listQueries = () => {
   }
 }
 
-const decodeCreateHeaders = validate(CreateHeaders)
-const newTaskBody = requiredBody(NewTask)
-const patchBody = requiredBody(TaskPatch)
-const completedBody = optionalBody(CompletedBody)
+const decodeCreateHeaders = validate(declared(endpoint("create").headersSchema))
+const newTaskBody = requiredBody(declared(endpoint("create").payloadSchema))
+const decodePreconditions = validate(declared(endpoint("update").headersSchema))
+const patchBody = requiredBody(declared(endpoint("update").payloadSchema))
+const completedBody = optionalBody(declared(endpoint("complete").payloadSchema))
 
 const pathOf = (url: string): string => url.split("?", 1)[0]!
 
@@ -95,13 +99,13 @@ export const make = Effect.gen(function*() {
   const tasks = yield* Tasks
   const queryOf = listQueries()
 
-  const list: Operation = ({ owner, url }) =>
+  const list: Operation<DeclaredError<"list">> = ({ owner, url }) =>
     queryOf(url).pipe(
       Effect.flatMap((params) => tasks.list(owner, params)),
       Effect.map((page) => TaskResponses.page(page.tasks, page.next_cursor, url))
     )
 
-  const create: Operation = ({ incoming, owner, url }) =>
+  const create: Operation<DeclaredError<"create">> = ({ incoming, owner, url }) =>
     Effect.gen(function*() {
       const headers = yield* decodeCreateHeaders({ "idempotency-key": incoming.headers["idempotency-key"] })
       const input = yield* newTaskBody(incoming)
@@ -109,17 +113,18 @@ export const make = Effect.gen(function*() {
       return TaskResponses.created(task, pathOf(url))
     })
 
-  const get: Operation = ({ id, owner }) =>
+  const get: Operation<DeclaredError<"get">> = ({ id, owner }) =>
     taskIdOf(id).pipe(
       Effect.flatMap((taskId) => tasks.get(owner, taskId)),
       Effect.map((task) => TaskResponses.one(task))
     )
 
-  const update: Operation = ({ id, incoming, owner }) =>
+  const update: Operation<DeclaredError<"update">> = ({ id, incoming, owner }) =>
     Effect.gen(function*() {
       const taskId = yield* taskIdOf(id)
       const patch = yield* patchBody(incoming)
-      const ifMatch = parseIfMatch(incoming.headers["if-match"])
+      const preconditions = yield* decodePreconditions({ "if-match": incoming.headers["if-match"] })
+      const ifMatch = parseIfMatch(preconditions["if-match"])
       if (ifMatch === undefined || ifMatch._tag === "Any") return yield* tasks.update(owner, taskId, patch)
       const [only, ...more] = ifMatch.versions
       if (only !== undefined && more.length === 0) {
@@ -131,13 +136,13 @@ export const make = Effect.gen(function*() {
       return yield* tasks.update(owner, taskId, patch, { expectedVersion: current })
     }).pipe(Effect.map((task) => TaskResponses.one(task)))
 
-  const remove: Operation = ({ id, owner }) =>
+  const remove: Operation<DeclaredError<"remove">> = ({ id, owner }) =>
     taskIdOf(id).pipe(
       Effect.flatMap((taskId) => tasks.remove(owner, taskId)),
       Effect.as(Reply.noContent)
     )
 
-  const complete: Operation = ({ id, incoming, owner }) =>
+  const complete: Operation<DeclaredError<"complete">> = ({ id, incoming, owner }) =>
     Effect.gen(function*() {
       const taskId = yield* taskIdOf(id)
       const body = yield* completedBody(incoming)
@@ -147,6 +152,14 @@ export const make = Effect.gen(function*() {
       })
     }).pipe(Effect.map((task) => TaskResponses.one(task)))
 
-  const operations: Record<OperationName, Operation> = { list, create, get, update, patch: update, remove, complete }
+  const operations: { readonly [Name in OperationName]: Operation<DeclaredError<Name>> } = {
+    list,
+    create,
+    get,
+    update,
+    patch: update,
+    remove,
+    complete
+  }
   return operations
 })

@@ -9,6 +9,7 @@ import type { UserId } from "@todo/core"
 import { Effect, Runtime } from "effect"
 import type { IncomingMessage } from "node:http"
 import { OwnTasks, UserTasks } from "../api/Api.js"
+import type { AuthenticationFailure } from "../api/Authentication.js"
 import { bearerToken } from "../auth/BearerToken.js"
 import type { CorsPolicy } from "../edge/Cors.js"
 import { JwtVerifier } from "../auth/JwtVerifier.js"
@@ -39,11 +40,18 @@ export const make = (options: TaskRoutesOptions) =>
     const limiter = yield* UserRateLimit
     const respond = responder(Runtime.runFork(yield* Effect.runtime<never>()), options)
 
-    /** The tasks' owner: the token's user, who must be the one the path names, if it names one. */
-    const ownerOf = (incoming: IncomingMessage, pathUser: string | undefined, facts: RequestFacts) => {
+    /**
+     * The tasks' owner: the token's user (`Authentication`, as `Api` declares it), who must be
+     * the one the path names, if it names one.
+     */
+    const ownerOf = (
+      incoming: IncomingMessage,
+      pathUser: string | undefined,
+      facts: RequestFacts
+    ): Effect.Effect<UserId, AuthenticationFailure | UserMismatch> => {
       const token = bearerToken(incoming.headers.authorization)
       if (token === undefined) return Effect.fail(noToken)
-      return Effect.flatMap(verifier.verify(token), (user): Effect.Effect<UserId, RateLimited | UserMismatch> => {
+      return Effect.flatMap(verifier.verify(token), (user): Effect.Effect<UserId, AuthenticationFailure | UserMismatch> => {
         facts.userId = user
         const spent = limiter.take(user)
         return pathUser === undefined || pathUser === user ? Effect.as(spent, user) : Effect.zipRight(spent, Effect.fail(userMismatch))
