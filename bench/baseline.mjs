@@ -382,7 +382,10 @@ const handle = async (request, url, send) => {
     if (rows.length > statement.limit) {
       const last = page[page.length - 1]
       const next = new URLSearchParams(url.searchParams)
-      next.set("cursor", Buffer.from(JSON.stringify([statement.sort, statement.order, sortValueOf(last, statement.sort), last.id])).toString("base64url"))
+      next.set(
+        "cursor",
+        Buffer.from(JSON.stringify([statement.sort, statement.order, sortValueOf(last, statement.sort), last.id])).toString("base64url")
+      )
       headers.link = `<${url.pathname}?${next}>; rel="next"`
     }
     return send(200, page.map(taskOf), headers)
@@ -393,7 +396,17 @@ const handle = async (request, url, send) => {
     const row = await one(
       `INSERT INTO tasks (user_id, title, description, completed, priority, tags, due_date, created_at, updated_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${COLUMNS}`,
-      [user, task.title, task.description ?? null, task.completed ?? false, task.priority ?? 1, task.tags ?? [], task.due_date ?? null, now, now]
+      [
+        user,
+        task.title,
+        task.description ?? null,
+        task.completed ?? false,
+        task.priority ?? 1,
+        task.tags ?? [],
+        task.due_date ?? null,
+        now,
+        now
+      ]
     )
     return send(201, taskOf(row), { location: `/api/${encodedUser}/tasks/${row.id}`, etag: versionOf(row) })
   }
@@ -404,10 +417,18 @@ const handle = async (request, url, send) => {
       throw invalid([{ path: "completed", message: "must be a boolean" }])
     }
     const row = body === undefined
-      ? await one(`UPDATE tasks SET completed = NOT completed, ${nextUpdatedAt(3)}
-          WHERE id = $1 AND user_id = $2 RETURNING ${COLUMNS}`, [id, user, new Date()], id)
-      : await one(`UPDATE tasks SET completed = $3, ${nextUpdatedAt(4)}
-          WHERE id = $1 AND user_id = $2 RETURNING ${COLUMNS}`, [id, user, body.completed, new Date()], id)
+      ? await one(
+        `UPDATE tasks SET completed = NOT completed, ${nextUpdatedAt(3)}
+          WHERE id = $1 AND user_id = $2 RETURNING ${COLUMNS}`,
+        [id, user, new Date()],
+        id
+      )
+      : await one(
+        `UPDATE tasks SET completed = $3, ${nextUpdatedAt(4)}
+          WHERE id = $1 AND user_id = $2 RETURNING ${COLUMNS}`,
+        [id, user, body.completed, new Date()],
+        id
+      )
     return send(200, taskOf(row), { etag: versionOf(row) })
   }
   if (request.method === "GET") {
@@ -465,7 +486,13 @@ const server = createServer((request, response) => {
   answer.catch((error) => {
     const problem = error instanceof Problem
       ? error
-      : new Problem(error?.code ? 503 : 500, "Server Error", "The request could not be served.", undefined, error?.code ? { "retry-after": "1" } : {})
+      : new Problem(
+        error?.code ? 503 : 500,
+        "Server Error",
+        "The request could not be served.",
+        undefined,
+        error?.code ? { "retry-after": "1" } : {}
+      )
     if (!(error instanceof Problem)) console.error(requestId, error)
     const body = { type: "about:blank", title: problem.title, status: problem.status, detail: problem.detail }
     if (problem.errors) body.errors = problem.errors

@@ -22,9 +22,7 @@ export interface Report {
 const ISSUES_SHOWN = 20
 
 const describeValidation = (error: ValidationFailed): ReadonlyArray<string> => {
-  const shown = error.issues.slice(0, ISSUES_SHOWN).map((issue) =>
-    `  ${issue.path === "" ? "" : `${issue.path}: `}${issue.message}`
-  )
+  const shown = error.issues.slice(0, ISSUES_SHOWN).map((issue) => `  ${issue.path === "" ? "" : `${issue.path}: `}${issue.message}`)
   const hidden = error.issues.length - shown.length
   return ["error: invalid input", ...shown, ...(hidden > 0 ? [`  … and ${hidden} more`] : [])]
 }
@@ -39,7 +37,10 @@ const describeError = (error: unknown): Report | undefined => {
     return { lines: [`error: ${error.message}`], exitCode: 1 }
   }
   if (ConfigError.isConfigError(error)) {
-    return { lines: Setting.problemsOf(error).map((problem) => `error: invalid configuration: ${problem}`), exitCode: Setting.INVALID_EXIT_CODE }
+    return {
+      lines: Setting.problemsOf(error).map((problem) => `error: invalid configuration: ${problem}`),
+      exitCode: Setting.INVALID_EXIT_CODE
+    }
   }
   return undefined
 }

@@ -14,8 +14,7 @@ export const parseTaskId = (text: string): TaskId => {
   return Either.getOrThrowWith(id, () => new InvalidArgumentError("a task id is a positive integer."))
 }
 
-export const userOption = () =>
-  new Option("-u, --user <id>", "the user who owns the tasks").argParser(parseUserId).makeOptionMandatory()
+export const userOption = () => new Option("-u, --user <id>", "the user who owns the tasks").argParser(parseUserId).makeOptionMandatory()
 
 export const jsonOption = () => new Option("--json", "print JSON instead of a table")
 

@@ -19,8 +19,7 @@ const codePointLength = (text: string): number => [...text].length
 
 const MAX_CELL = 60
 
-const fit = (text: string): string =>
-  codePointLength(text) > MAX_CELL ? `${[...text].slice(0, MAX_CELL - 1).join("")}…` : text
+const fit = (text: string): string => codePointLength(text) > MAX_CELL ? `${[...text].slice(0, MAX_CELL - 1).join("")}…` : text
 
 export interface Column<A> {
   readonly header: string

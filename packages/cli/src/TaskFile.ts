@@ -44,16 +44,16 @@ const rowsOf = (text: string): Either.Either<ReadonlyArray<Row>, ValidationFaile
   if (text.trimStart().startsWith("[")) {
     return parseJson(text).pipe(
       Either.mapLeft(() => ValidationFailed.of("", "the file starts like a JSON array but is not valid JSON")),
-      Either.map((items) => (items as ReadonlyArray<unknown>).map((item, index) => ({
-        label: `item ${index + 1}`,
-        value: Either.right(item)
-      })))
+      Either.map((items) =>
+        (items as ReadonlyArray<unknown>).map((item, index) => ({
+          label: `item ${index + 1}`,
+          value: Either.right(item)
+        }))
+      )
     )
   }
   return Either.right(
-    text.split("\n").flatMap((line, index) =>
-      line.trim() === "" ? [] : [{ label: `line ${index + 1}`, value: parseJson(line) }]
-    )
+    text.split("\n").flatMap((line, index) => line.trim() === "" ? [] : [{ label: `line ${index + 1}`, value: parseJson(line) }])
   )
 }
 

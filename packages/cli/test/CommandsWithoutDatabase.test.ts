@@ -23,7 +23,9 @@ describe("todo-admin without a database", () => {
   })
 
   it("usage errors exit 2 with the reason on stderr", async () => {
-    for (const args of [["nonsense"], ["tasks", "show", "--user", "u", "abc"], ["tasks", "list"], ["export", "--user", "u", "--format", "xml"]]) {
+    for (
+      const args of [["nonsense"], ["tasks", "show", "--user", "u", "abc"], ["tasks", "list"], ["export", "--user", "u", "--format", "xml"]]
+    ) {
       const outcome = await cli.run(args)
       expect(outcome.code, args.join(" ")).toBe(2)
       expect(outcome.stdout).toBe("")
@@ -59,14 +61,18 @@ describe("todo-admin without a database", () => {
 
   it("token says on stderr which secret signed, and which API accepts what it signed", async () => {
     const configured = await cli.run(["token", "--user", "u"], { env: { BETTER_AUTH_SECRET: SECRET } })
-    expect(configured.stderr).toBe("Signed with BETTER_AUTH_SECRET: the API accepts the token only if it runs with the same BETTER_AUTH_SECRET.\n")
+    expect(configured.stderr).toBe(
+      "Signed with BETTER_AUTH_SECRET: the API accepts the token only if it runs with the same BETTER_AUTH_SECRET.\n"
+    )
     const dataDir = join(cli.dir, "with-a-notice")
     await mkdir(dataDir)
     await writeFile(join(dataDir, "dev-secret"), `${SECRET}\n`)
     const development = await cli.run(["token", "--user", "u"], { env: { DATA_DIR: dataDir } })
     expect(development.code).toBe(0)
     expect(development.stderr).toContain(`Signed with the development secret in ${join(dataDir, "dev-secret")}, not BETTER_AUTH_SECRET`)
-    expect(development.stderr).toContain(`only while it runs without BETTER_AUTH_SECRET, BETTER_AUTH_URL or JWT_JWKS_URL, with DATA_DIR=${dataDir}`)
+    expect(development.stderr).toContain(
+      `only while it runs without BETTER_AUTH_SECRET, BETTER_AUTH_URL or JWT_JWKS_URL, with DATA_DIR=${dataDir}`
+    )
   })
 
   it("token refuses to sign when the API would accept only JWKS tokens", async () => {
@@ -78,7 +84,9 @@ describe("todo-admin without a database", () => {
 
   it("doctor holds the settings to the API's own rules, every one of them", async () => {
     const verdictOf = async (env: Record<string, string>) => {
-      const checks: ReadonlyArray<{ check: string; verdict: string; detail: string }> = JSON.parse((await cli.run(["doctor", "--json"], { env })).stdout)
+      const checks: ReadonlyArray<{ check: string; verdict: string; detail: string }> = JSON.parse(
+        (await cli.run(["doctor", "--json"], { env })).stdout
+      )
       return checks.find((check) => check.check === "configuration")!
     }
     expect(await verdictOf({ BETTER_AUTH_SECRET: SECRET, DATABASE_POOL_MAX: "5000" })).toMatchObject({ verdict: "ok" })
@@ -89,7 +97,9 @@ describe("todo-admin without a database", () => {
   })
 
   it("a bad setting is one line naming the variable, exit 1", async () => {
-    const outcome = await cli.run(["tasks", "list", "--user", "u"], { env: { DATABASE_URL: "mysql://todo:s3cret@db/todo", DATABASE_POOL_MAX: "none" } })
+    const outcome = await cli.run(["tasks", "list", "--user", "u"], {
+      env: { DATABASE_URL: "mysql://todo:s3cret@db/todo", DATABASE_POOL_MAX: "none" }
+    })
     expect(outcome.code).toBe(1)
     expect(outcome.stderr).toBe(
       "error: invalid configuration: DATABASE_URL: must be a postgres:// or postgresql:// URL, e.g. postgres://user:password@host:5432/database\n" +
@@ -112,7 +122,9 @@ describe("todo-admin without a database", () => {
         env: { PORT: "eighty", BETTER_AUTH_SECRET: "short", JWT_JWKS_URL: "http://127.0.0.1:1/jwks" }
       })
       expect(bad.code).toBe(1)
-      const verdicts = Object.fromEntries(JSON.parse(bad.stdout).map((check: { check: string; verdict: string }) => [check.check, check.verdict]))
+      const verdicts = Object.fromEntries(
+        JSON.parse(bad.stdout).map((check: { check: string; verdict: string }) => [check.check, check.verdict])
+      )
       expect(verdicts).toMatchObject({ configuration: "fail", "auth secret": "fail", "auth JWKS": "fail" })
     } finally {
       await jwks.close()

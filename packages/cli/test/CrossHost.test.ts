@@ -37,8 +37,7 @@ const apiClient = async (cli: TodoAdmin, api: TodoApi) => {
   }
 }
 
-const cliAdds = (cli: TodoAdmin, title: string): Promise<Task> =>
-  cli.json(["tasks", "add", "--user", USER, "--title", title, "--json"])
+const cliAdds = (cli: TodoAdmin, title: string): Promise<Task> => cli.json(["tasks", "add", "--user", USER, "--title", title, "--json"])
 
 const cliLists = async (cli: TodoAdmin): Promise<ReadonlyArray<Task>> =>
   (await cli.json<{ tasks: ReadonlyArray<Task> }>(["tasks", "list", "--user", USER, "--sort", "title", "--order", "asc", "--json"])).tasks

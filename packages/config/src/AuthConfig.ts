@@ -45,8 +45,7 @@ export const betterAuthUrl = Setting.optional("BETTER_AUTH_URL", httpUrl)
 export const jwksUrl: Config.Config<Option.Option<URL>> = Config.zipWith(
   Setting.optional("JWT_JWKS_URL", httpUrl),
   betterAuthUrl,
-  (explicit, base) =>
-    Option.orElse(explicit, () => Option.map(base, (url) => new URL(`${url.href.replace(/\/+$/, "")}/api/auth/jwks`)))
+  (explicit, base) => Option.orElse(explicit, () => Option.map(base, (url) => new URL(`${url.href.replace(/\/+$/, "")}/api/auth/jwks`)))
 )
 
 export const issuer = Setting.optional("JWT_ISSUER", Setting.text)

@@ -38,8 +38,7 @@ export const keep = (dataDir: string): Effect.Effect<DevelopmentSecret, ConfigEr
       )
       return (await readFile(file, "utf8")).trim()
     },
-    catch: (error) =>
-      ConfigError.SourceUnavailable(["DATA_DIR"], `cannot keep the development secret in ${file}`, Cause.fail(error))
+    catch: (error) => ConfigError.SourceUnavailable(["DATA_DIR"], `cannot keep the development secret in ${file}`, Cause.fail(error))
   }).pipe(Effect.flatMap(usable(file)))
 }
 

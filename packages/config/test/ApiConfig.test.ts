@@ -6,8 +6,7 @@ import { availableParallelism } from "node:os"
 const read = (env: Record<string, string>) =>
   ApiConfig.config.pipe(Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env)))))
 
-const problems = (env: Record<string, string>) =>
-  read(env).pipe(Effect.flip, Effect.map(Setting.problemsOf))
+const problems = (env: Record<string, string>) => read(env).pipe(Effect.flip, Effect.map(Setting.problemsOf))
 
 const url = "postgres://todo:s3cret@db.example.com/todo"
 
@@ -104,7 +103,12 @@ describe("the API's configuration", () => {
 
   it.effect("LOG_LEVEL takes the names the README lists and Effect's own", () =>
     Effect.gen(function*() {
-      for (const [name, level] of [["warning", LogLevel.Warning], ["warn", LogLevel.Warning], ["none", LogLevel.None], ["DEBUG", LogLevel.Debug]] as const) {
+      for (
+        const [name, level] of [["warning", LogLevel.Warning], ["warn", LogLevel.Warning], ["none", LogLevel.None], [
+          "DEBUG",
+          LogLevel.Debug
+        ]] as const
+      ) {
         expect((yield* read({ LOG_LEVEL: name })).server.logLevel).toBe(level)
       }
     }))

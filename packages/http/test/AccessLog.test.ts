@@ -30,7 +30,9 @@ describe("the access log", () => {
       body: JSON.stringify({ title })
     })
     expect(created.status).toBe(201)
-    const search = await fetch(`${api.url}/api/${user}/tasks?q=${encodeURIComponent(title)}`, { headers: { authorization: `Bearer ${token}` } })
+    const search = await fetch(`${api.url}/api/${user}/tasks?q=${encodeURIComponent(title)}`, {
+      headers: { authorization: `Bearer ${token}` }
+    })
     expect(search.status).toBe(200)
     expect((await fetch(`${api.url}/api/tasks`, { headers: { authorization: `Bearer ${token}x` } })).status).toBe(401)
 

@@ -69,7 +69,9 @@ describe("AuthConfig", () => {
 
   it.live("a negative clock tolerance is refused", () =>
     Effect.gen(function*() {
-      expect(yield* failure({ BETTER_AUTH_SECRET: secret, JWT_CLOCK_TOLERANCE_S: "-1" })).toMatch(/JWT_CLOCK_TOLERANCE_S: "must be zero or more/)
+      expect(yield* failure({ BETTER_AUTH_SECRET: secret, JWT_CLOCK_TOLERANCE_S: "-1" })).toMatch(
+        /JWT_CLOCK_TOLERANCE_S: "must be zero or more/
+      )
     }))
 
   it.live("outside production with no mode, a development secret is generated, kept private and reused", () =>

@@ -21,8 +21,7 @@ describe("bearer tokens over HTTP, against a JWKS", () => {
   let server: TestServer
   let published: Tokens.SigningKey
   let attacker: Tokens.SigningKey
-  const valid = (options: Tokens.TokenOptions = {}) =>
-    published.sign({ subject: user, issuer, audience: issuer, ...options })
+  const valid = (options: Tokens.TokenOptions = {}) => published.sign({ subject: user, issuer, audience: issuer, ...options })
 
   beforeAll(async () => {
     published = await Tokens.generateSigningKey("EdDSA", "key-1")
@@ -49,9 +48,15 @@ describe("bearer tokens over HTTP, against a JWKS", () => {
   })
 
   const forgeries: ReadonlyArray<[string, () => Promise<string>]> = [
-    ["alg none", async () => `${base64url({ alg: "none", kid: "key-1" })}.${base64url({ sub: user, iss: issuer, aud: issuer, exp: 9_999_999_999 })}.`],
-    ["HS256 signed with the public key", async () =>
-      Tokens.mintHs256(new TextEncoder().encode(await exportSPKI(published.publicKey)), { subject: user, issuer, audience: issuer })],
+    [
+      "alg none",
+      async () => `${base64url({ alg: "none", kid: "key-1" })}.${base64url({ sub: user, iss: issuer, aud: issuer, exp: 9_999_999_999 })}.`
+    ],
+    [
+      "HS256 signed with the public key",
+      async () =>
+        Tokens.mintHs256(new TextEncoder().encode(await exportSPKI(published.publicKey)), { subject: user, issuer, audience: issuer })
+    ],
     ["an attacker's key with the right kid", () => attacker.sign({ subject: user, issuer, audience: issuer })],
     ["expired", () => valid({ expiresAt: "-1h" })],
     ["not valid before an hour from now", () => valid({ notBefore: "1h" })],

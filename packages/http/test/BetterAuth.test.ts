@@ -3,11 +3,9 @@ import { Effect } from "effect"
 import { JwtVerifier } from "../src/auth/JwtVerifier.js"
 import { startBetterAuth, type BetterAuthAlgorithm, type BetterAuthServer } from "./support/BetterAuthServer.js"
 
-const verifierFor = (server: BetterAuthServer) =>
-  JwtVerifier.make({ jwksUrl: server.jwksUrl, betterAuthUrl: new URL(server.baseURL) })
+const verifierFor = (server: BetterAuthServer) => JwtVerifier.make({ jwksUrl: server.jwksUrl, betterAuthUrl: new URL(server.baseURL) })
 
-const kidOf = (token: string): string =>
-  JSON.parse(Buffer.from(token.split(".")[0]!, "base64url").toString()).kid
+const kidOf = (token: string): string => JSON.parse(Buffer.from(token.split(".")[0]!, "base64url").toString()).kid
 
 describe.each<BetterAuthAlgorithm>(["EdDSA", "RS256", "ES256"])("tokens from Better Auth 1.7 signing with %s", (alg) => {
   let server: BetterAuthServer

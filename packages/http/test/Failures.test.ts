@@ -30,11 +30,13 @@ describe("HTTP API failures", () => {
   const api = caller(() => server, () => user)
 
   it("an unreachable database is 503 with Retry-After, and no SQL in the body", async () => {
-    for (const reply of [
-      await api(`/api/${user}/tasks`),
-      await api(`/api/${user}/tasks`, { method: "POST", body: { title: "x" } }),
-      await api("/api/tasks/1", { method: "DELETE" })
-    ]) {
+    for (
+      const reply of [
+        await api(`/api/${user}/tasks`),
+        await api(`/api/${user}/tasks`, { method: "POST", body: { title: "x" } }),
+        await api("/api/tasks/1", { method: "DELETE" })
+      ]
+    ) {
       expect(reply.status).toBe(503)
       expect(reply.headers.get("content-type")).toMatch(/^application\/problem\+json/)
       expect(Number(reply.headers.get("retry-after"))).toBeGreaterThan(0)

@@ -12,8 +12,7 @@ const algorithms: ReadonlyArray<Tokens.SigningAlgorithm> = ["EdDSA", "ES256", "E
 
 const secretOnly: AuthSettings = { secret: Redacted.make(secret) }
 
-const verify = (settings: AuthSettings, token: string) =>
-  Effect.flatMap(JwtVerifier.make(settings), (verifier) => verifier.verify(token))
+const verify = (settings: AuthSettings, token: string) => Effect.flatMap(JwtVerifier.make(settings), (verifier) => verifier.verify(token))
 
 /** The refusal's reason, after checking it is an `InvalidToken` that does not echo the token. */
 const refusal = (settings: AuthSettings, token: string) =>
@@ -117,9 +116,7 @@ describe("JwtVerifier, HS256 with the shared secret", () => {
 
   it.live("a token signed with another secret is refused", () =>
     Effect.gen(function*() {
-      const token = yield* Effect.promise(() =>
-        Tokens.mintHs256("another-secret-of-at-least-32-bytes-xyz", { subject: "u1" })
-      )
+      const token = yield* Effect.promise(() => Tokens.mintHs256("another-secret-of-at-least-32-bytes-xyz", { subject: "u1" }))
       expect(yield* refusal(secretOnly, token)).toMatch(/signature/)
     }))
 
@@ -167,8 +164,7 @@ describe("JwtVerifier, Better Auth's JWKS", () => {
   let jwksOnly: AuthSettings
   const valid = { subject: "u1", issuer: origin, audience: origin }
   const key = (alg: Tokens.SigningAlgorithm) => keys.get(alg)!
-  const sign = (alg: Tokens.SigningAlgorithm, options: Tokens.TokenOptions = valid) =>
-    Effect.promise(() => key(alg).sign(options))
+  const sign = (alg: Tokens.SigningAlgorithm, options: Tokens.TokenOptions = valid) => Effect.promise(() => key(alg).sign(options))
 
   beforeAll(async () => {
     for (const alg of algorithms) keys.set(alg, await Tokens.generateSigningKey(alg))
@@ -238,9 +234,7 @@ describe("JwtVerifier, Better Auth's JWKS", () => {
   it.live("an HS256 token keyed with the public JWK is refused", () =>
     Effect.gen(function*() {
       for (const alg of algorithms) {
-        const token = yield* Effect.promise(() =>
-          Tokens.mintHs256(JSON.stringify(key(alg).publicJwk), { ...valid, kid: key(alg).kid })
-        )
+        const token = yield* Effect.promise(() => Tokens.mintHs256(JSON.stringify(key(alg).publicJwk), { ...valid, kid: key(alg).kid }))
         yield* refusal(jwksOnly, token)
         yield* refusal({ ...jwksOnly, ...secretOnly }, token)
       }

@@ -104,46 +104,55 @@ const outageSuite = (base: string) => {
   }
 
   for (const mode of ["cut", "freeze"] as const) {
-    it(`database ${mode === "cut" ? "gone (connections dropped and refused)" : "silent (connections hang)"}: 503 within ${BOUND_MS[mode] / 1000} s, ready 503, recovery without a restart`, async () => {
-      expect(await ready()).toBe(200)
-      const load = await traffic(6)
-      await sleep(1_000)
+    it(
+      `database ${mode === "cut" ? "gone (connections dropped and refused)" : "silent (connections hang)"}: 503 within ${
+        BOUND_MS[mode] / 1000
+      } s, ready 503, recovery without a restart`,
+      async () => {
+        expect(await ready()).toBe(200)
+        const load = await traffic(6)
+        await sleep(1_000)
 
-      const cutAt = Date.now()
-      if (mode === "cut") await relay.cut()
-      else relay.freeze()
-      await sleep(mode === "cut" ? 3_000 : 7_000)
-      const readyDuring = await ready()
+        const cutAt = Date.now()
+        if (mode === "cut") await relay.cut()
+        else relay.freeze()
+        await sleep(mode === "cut" ? 3_000 : 7_000)
+        const readyDuring = await ready()
 
-      if (mode === "freeze") await relay.cut()
-      const backAt = Date.now()
-      await relay.open()
-      const recoveryMs = await recovery(load.samples, backAt)
-      await sleep(1_000)
-      await load.stop()
+        if (mode === "freeze") await relay.cut()
+        const backAt = Date.now()
+        await relay.open()
+        const recoveryMs = await recovery(load.samples, backAt)
+        await sleep(1_000)
+        await load.stop()
 
-      const before = load.samples.filter((sample) => sample.sentAt + sample.ms < cutAt)
-      // Sent once the database was gone, answered before it was back.
-      const during = load.samples.filter((sample) => sample.sentAt > cutAt && sample.sentAt + sample.ms < backAt)
-      const after = load.samples.filter((sample) => sample.sentAt > backAt + recoveryMs)
-      console.info(`database outage (${mode}):`, JSON.stringify({
-        before: summary(before),
-        during: summary(during),
-        ready_during: readyDuring,
-        recovery_ms: recoveryMs,
-        after: summary(after),
-        all_statuses: summary(load.samples).statuses
-      }))
+        const before = load.samples.filter((sample) => sample.sentAt + sample.ms < cutAt)
+        // Sent once the database was gone, answered before it was back.
+        const during = load.samples.filter((sample) => sample.sentAt > cutAt && sample.sentAt + sample.ms < backAt)
+        const after = load.samples.filter((sample) => sample.sentAt > backAt + recoveryMs)
+        console.info(
+          `database outage (${mode}):`,
+          JSON.stringify({
+            before: summary(before),
+            during: summary(during),
+            ready_during: readyDuring,
+            recovery_ms: recoveryMs,
+            after: summary(after),
+            all_statuses: summary(load.samples).statuses
+          })
+        )
 
-      expect(before.every((sample) => sample.status < 300)).toBe(true)
-      expectOutageAnswers(during, BOUND_MS[mode])
-      expect(readyDuring).toBe(503)
-      expect(load.samples.every((sample) => sample.status < 300 || sample.status === 503)).toBe(true)
-      expect(load.samples.every((sample) => sample.ms < BOUND_MS[mode])).toBe(true)
-      expect(after.length).toBeGreaterThan(0)
-      expect(after.every((sample) => sample.status < 300)).toBe(true)
-      expect(await ready()).toBe(200)
-    }, 60_000)
+        expect(before.every((sample) => sample.status < 300)).toBe(true)
+        expectOutageAnswers(during, BOUND_MS[mode])
+        expect(readyDuring).toBe(503)
+        expect(load.samples.every((sample) => sample.status < 300 || sample.status === 503)).toBe(true)
+        expect(load.samples.every((sample) => sample.ms < BOUND_MS[mode])).toBe(true)
+        expect(after.length).toBeGreaterThan(0)
+        expect(after.every((sample) => sample.status < 300)).toBe(true)
+        expect(await ready()).toBe(200)
+      },
+      60_000
+    )
   }
 }
 

@@ -36,7 +36,12 @@ const listening = (port: number) =>
 
 describe("todo-api refusing to start", () => {
   it("reports every bad setting at once, one line each naming its variable", async () => {
-    const { code, stderr } = await refusal({ PORT: "eighty", WEB_CONCURRENCY: "two", BETTER_AUTH_SECRET: "short", DATABASE_URL: "http://u:s3cret@db/x" })
+    const { code, stderr } = await refusal({
+      PORT: "eighty",
+      WEB_CONCURRENCY: "two",
+      BETTER_AUTH_SECRET: "short",
+      DATABASE_URL: "http://u:s3cret@db/x"
+    })
     expect(code).toBe(1)
     expect(stderr.trim().split("\n")).toEqual([
       "todo-api: invalid configuration: DATABASE_URL: must be a postgres:// or postgresql:// URL, e.g. postgres://user:password@host:5432/database",

@@ -48,19 +48,15 @@ const isStale = (holder: Holder) =>
   holder.pid === process.pid ||
   !isAlive(holder.pid)
 
-const cannotLock = (dir: string) =>
-  new RepositoryUnavailable({ reason: `the embedded database in ${dir} could not be locked` })
+const cannotLock = (dir: string) => new RepositoryUnavailable({ reason: `the embedded database in ${dir} could not be locked` })
 
 const inUse = (dir: string, pid: number) =>
   new RepositoryUnavailable({
-    reason:
-      `the embedded database in ${dir} is in use by process ${pid} (stop it, or set DATABASE_URL to share a PostgreSQL server)`
+    reason: `the embedded database in ${dir} is in use by process ${pid} (stop it, or set DATABASE_URL to share a PostgreSQL server)`
   })
 
 const readIfPresent = (file: string) =>
-  readFile(file, "utf8").catch((error: NodeJS.ErrnoException) =>
-    error.code === "ENOENT" ? undefined : Promise.reject(error)
-  )
+  readFile(file, "utf8").catch((error: NodeJS.ErrnoException) => error.code === "ENOENT" ? undefined : Promise.reject(error))
 
 /** `link` publishes the lock with its whole content at once, or fails if it exists. */
 const linked = (draft: string, file: string) =>

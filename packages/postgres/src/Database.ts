@@ -117,8 +117,7 @@ type Connection = Layer.Layer<SqlClient | Statements.Statements, OpenFailure>
 const configured = (prepare: (connection: Connection) => Connection) => (config: DatabaseConfig.DatabaseConfig): Connection =>
   Option.match(config.url, {
     onNone: () => prepare(PgliteClient.layer(config.dataDir)),
-    onSome: (url) =>
-      retriedAtStart(config.connectTimeoutSeconds, DatabaseConfig.addressOf(url), prepare(serverLayer(url, config.poolMax)))
+    onSome: (url) => retriedAtStart(config.connectTimeoutSeconds, DatabaseConfig.addressOf(url), prepare(serverLayer(url, config.poolMax)))
   })
 
 const fromEnvironment = <A, E, R>(make: (config: DatabaseConfig.DatabaseConfig) => Layer.Layer<A, E, R>) =>

@@ -25,8 +25,7 @@ const connectionOf = (db: PGlite, guard: <A>(self: Effect.Effect<A, SqlError>) =
   const rows = (sql: string, params: ReadonlyArray<unknown>) =>
     Effect.map(query(() => db.query<any>(sql, params as Array<unknown>)), (result) => result.rows)
   const connection: Connection = {
-    execute: (sql, params, transformRows) =>
-      transformRows ? Effect.map(rows(sql, params), transformRows) : rows(sql, params),
+    execute: (sql, params, transformRows) => transformRows ? Effect.map(rows(sql, params), transformRows) : rows(sql, params),
     executeRaw: (sql, params) => query(() => db.query(sql, params as Array<unknown>)),
     executeValues: (sql, params) =>
       Effect.map(
@@ -34,8 +33,7 @@ const connectionOf = (db: PGlite, guard: <A>(self: Effect.Effect<A, SqlError>) =
         (result) => result.rows
       ),
     executeUnprepared: (sql, params, transformRows) => connection.execute(sql, params, transformRows),
-    executeStream: (sql, params, transformRows) =>
-      Stream.fromIterableEffect(connection.execute(sql, params, transformRows))
+    executeStream: (sql, params, transformRows) => Stream.fromIterableEffect(connection.execute(sql, params, transformRows))
   }
   return connection
 }

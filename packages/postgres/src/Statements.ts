@@ -13,7 +13,10 @@ import type { Pool, PoolClient } from "pg"
 import { classify, failureOf, guarded, late, reported, StatementRefused } from "./SqlFailure.js"
 
 export interface StatementRunner {
-  readonly rows: <Row extends object>(text: string, params: ReadonlyArray<unknown>) => Effect.Effect<ReadonlyArray<Row>, RepositoryUnavailable>
+  readonly rows: <Row extends object>(
+    text: string,
+    params: ReadonlyArray<unknown>
+  ) => Effect.Effect<ReadonlyArray<Row>, RepositoryUnavailable>
 }
 
 export class Statements extends Context.Tag("@todo/postgres/Statements")<Statements, StatementRunner>() {}

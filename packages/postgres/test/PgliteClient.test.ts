@@ -12,11 +12,12 @@ const inUseBy = (dir: string, pid: number) =>
   `the embedded database in ${dir} is in use by process ${pid} (stop it, or set DATABASE_URL to share a PostgreSQL server)`
 
 const opened = (dir: string) =>
-  Effect.flatMap(Layer.build(PgliteClient.layer(dir)), (context) =>
-    Effect.provide(Effect.flatMap(SqlClient, (sql) => sql`SELECT 1 AS one`), context))
+  Effect.flatMap(
+    Layer.build(PgliteClient.layer(dir)),
+    (context) => Effect.provide(Effect.flatMap(SqlClient, (sql) => sql`SELECT 1 AS one`), context)
+  )
 
-const failureOf = <A, E>(exit: Exit.Exit<A, E>) =>
-  Exit.isFailure(exit) && exit.cause._tag === "Fail" ? exit.cause.error : exit
+const failureOf = <A, E>(exit: Exit.Exit<A, E>) => Exit.isFailure(exit) && exit.cause._tag === "Fail" ? exit.cause.error : exit
 
 /** Another process holding `dir` open, until it is killed. */
 const holderProcess = (dir: string) =>
@@ -57,14 +58,18 @@ describe("PgliteClient.layer", () => {
       expect(yield* Effect.scoped(opened(dir))).toEqual([{ one: 1 }])
     }).pipe(Effect.scoped), { timeout: 60_000 })
 
-  it.live("a data directory held by another process is refused; once it is killed, its stale lock is taken over", () =>
-    Effect.gen(function*() {
-      const dir = yield* temporaryDirectory
-      const holder = yield* holderProcess(dir)
-      const refused = yield* Effect.exit(Effect.scoped(opened(dir)))
-      expect(failureOf(refused)).toMatchObject({ _tag: "RepositoryUnavailable", reason: inUseBy(dir, holder.pid!) })
+  it.live(
+    "a data directory held by another process is refused; once it is killed, its stale lock is taken over",
+    () =>
+      Effect.gen(function*() {
+        const dir = yield* temporaryDirectory
+        const holder = yield* holderProcess(dir)
+        const refused = yield* Effect.exit(Effect.scoped(opened(dir)))
+        expect(failureOf(refused)).toMatchObject({ _tag: "RepositoryUnavailable", reason: inUseBy(dir, holder.pid!) })
 
-      yield* killed(holder)
-      expect(yield* Effect.scoped(opened(dir))).toEqual([{ one: 1 }])
-    }).pipe(Effect.scoped), { timeout: 60_000 })
+        yield* killed(holder)
+        expect(yield* Effect.scoped(opened(dir))).toEqual([{ one: 1 }])
+      }).pipe(Effect.scoped),
+    { timeout: 60_000 }
+  )
 })

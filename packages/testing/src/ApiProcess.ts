@@ -51,7 +51,7 @@ export const startApiProcess = async (options: ApiProcessOptions): Promise<ApiPr
   const url = `http://127.0.0.1:${port}`
   const readyWithinMs = options.readyWithinMs ?? 60_000
   // Ready once it answers: the "listening" line is not logged below LOG_LEVEL=info.
-  for (const started = Date.now(); ; await new Promise((resolve) => setTimeout(resolve, 100))) {
+  for (const started = Date.now();; await new Promise((resolve) => setTimeout(resolve, 100))) {
     if (exit !== undefined) throw new Error(`todo-api exited (${exit.code ?? exit.signal}) before listening: ${errors}`)
     if (Date.now() - started > readyWithinMs) {
       child.kill("SIGKILL")

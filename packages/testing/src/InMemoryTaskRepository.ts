@@ -33,8 +33,7 @@ const compareValues = (a: PagePosition["value"], b: PagePosition["value"]): numb
   return left === right ? 0 : left < right ? -1 : 1
 }
 
-const comparePositions = (a: PagePosition, b: PagePosition): number =>
-  compareValues(a.value, b.value) || a.id - b.id
+const comparePositions = (a: PagePosition, b: PagePosition): number => compareValues(a.value, b.value) || a.id - b.id
 
 const matches = (task: Task, query: TaskListQuery): boolean => {
   if (query.status === "pending" && task.completed) return false
@@ -137,9 +136,10 @@ export const make = Effect.sync(() => {
         ) {
           return Effect.fail(new VersionMismatch({ id }))
         }
-        return change(owner, id, () => Object.fromEntries(
-          Object.entries(patch).filter(([, value]) => value !== undefined)
-        ) as Partial<Task>, at)
+        return change(owner, id, () =>
+          Object.fromEntries(
+            Object.entries(patch).filter(([, value]) => value !== undefined)
+          ) as Partial<Task>, at)
       }),
     toggleCompleted: (owner, id, at) => Effect.suspend(() => change(owner, id, (task) => ({ completed: !task.completed }), at)),
     remove: (owner, id) =>

@@ -38,8 +38,11 @@ const database = Effect.gen(function*() {
   const { applied, pending } = yield* Effect.scoped(
     Effect.flatMap(Layer.build(Database.connectionLayer), (context) => Effect.provide(migrationStatus, context))
   ).pipe(
-    Effect.catchTag("RepositoryUnavailable", (error) =>
-      Effect.fail(new CommandFailed({ message: `${where}: ${error.reason}${error.code === undefined ? "" : ` (${error.code})`}` })))
+    Effect.catchTag(
+      "RepositoryUnavailable",
+      (error) =>
+        Effect.fail(new CommandFailed({ message: `${where}: ${error.reason}${error.code === undefined ? "" : ` (${error.code})`}` }))
+    )
   )
   if (pending.length > 0) {
     return {
@@ -63,7 +66,11 @@ const secret = Effect.gen(function*() {
   }
   if (jwks) return { check: "auth secret", verdict: "ok", detail: "not set: only JWKS tokens are accepted" } satisfies Check
   if (yield* AuthConfig.production) {
-    return { check: "auth secret", verdict: "fail", detail: "no auth mode: set BETTER_AUTH_SECRET or BETTER_AUTH_URL (NODE_ENV=production)" } satisfies Check
+    return {
+      check: "auth secret",
+      verdict: "fail",
+      detail: "no auth mode: set BETTER_AUTH_SECRET or BETTER_AUTH_URL (NODE_ENV=production)"
+    } satisfies Check
   }
   return {
     check: "auth secret",
@@ -96,7 +103,9 @@ const fetchKeys = (url: URL) =>
 
 const jwks = Effect.gen(function*() {
   const url = yield* AuthConfig.jwksUrl
-  if (Option.isNone(url)) return { check: "auth JWKS", verdict: "ok", detail: "not configured (BETTER_AUTH_URL / JWT_JWKS_URL unset)" } satisfies Check
+  if (Option.isNone(url)) {
+    return { check: "auth JWKS", verdict: "ok", detail: "not configured (BETTER_AUTH_URL / JWT_JWKS_URL unset)" } satisfies Check
+  }
   return yield* fetchKeys(url.value).pipe(
     Effect.map((keys): Check => ({
       check: "auth JWKS",

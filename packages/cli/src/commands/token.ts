@@ -43,14 +43,16 @@ const mint = (options: TokenOptions) =>
 
 export const registerToken = (program: Command, runner: Runner<never>): void => {
   program.command("token")
-    .description("print an HS256 token for a user, signed with BETTER_AUTH_SECRET or the development secret (iss/aud from JWT_ISSUER/JWT_AUDIENCE)")
+    .description(
+      "print an HS256 token for a user, signed with BETTER_AUTH_SECRET or the development secret (iss/aud from JWT_ISSUER/JWT_AUDIENCE)"
+    )
     .addOption(userOption())
     .addOption(new CommandOption("--ttl <lifetime>", "how long it is valid: 90s, 15m, 1h, 7d").argParser(parseTtl).default(3600, "1h"))
     .option("--email <email>", "an email claim to include")
     .addHelpText(
       "after",
       examples(
-        'curl -H "Authorization: Bearer $(todo-admin token --user alice)" http://localhost:8000/api/alice/tasks'
+        "curl -H \"Authorization: Bearer $(todo-admin token --user alice)\" http://localhost:8000/api/alice/tasks"
       )
     )
     .action((options: TokenOptions) => runner.run(mint(options)))

@@ -69,8 +69,10 @@ export const registerTransfer = (program: Command, runner: Runner<Tasks>): void 
   program.command("export")
     .description("write all of a user's tasks to stdout as the API's task JSON, oldest first")
     .addOption(userOption())
-    .addOption(new Option("--format <format>", "ndjson (one task per line) or json (an array)")
-      .choices(["ndjson", "json"]).default("ndjson"))
+    .addOption(
+      new Option("--format <format>", "ndjson (one task per line) or json (an array)")
+        .choices(["ndjson", "json"]).default("ndjson")
+    )
     .addHelpText("after", examples("todo-admin export --user alice > alice.ndjson"))
     .action((options: ExportOptions) => runner.run(exportTasks(options)))
 
@@ -83,7 +85,10 @@ export const registerTransfer = (program: Command, runner: Runner<Tasks>): void 
     )
     .addOption(userOption())
     .argument("<file>", "the file to read, or - for standard input")
-    .addHelpText("after", examples("todo-admin import --user alice alice.ndjson", "todo-admin export --user alice | todo-admin import --user bob -"))
+    .addHelpText(
+      "after",
+      examples("todo-admin import --user alice alice.ndjson", "todo-admin export --user alice | todo-admin import --user bob -")
+    )
     .action((file: string, options: { readonly user: UserId }) => runner.run(importTasks(file, options.user)))
 
   program.command("purge-user")
@@ -94,8 +99,10 @@ export const registerTransfer = (program: Command, runner: Runner<Tasks>): void 
     .action((user: UserId, options: { readonly yes?: true }) =>
       options.yes
         ? runner.run(purge(user))
-        : reportExit(Exit.fail(new UsageError({
-          message: `purge-user deletes every task of ${user} for good; add --yes to confirm`
-        })))
+        : reportExit(Exit.fail(
+          new UsageError({
+            message: `purge-user deletes every task of ${user} for good; add --yes to confirm`
+          })
+        ))
     )
 }

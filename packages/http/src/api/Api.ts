@@ -40,7 +40,8 @@ const CreateHeaders = Schema.Struct({
   "idempotency-key": Schema.optional(
     Text({ min: 1, max: MAX_IDEMPOTENCY_KEY_LENGTH })
   ).annotations({
-    description: "Make retries safe: a POST repeating a key this user already sent is answered 201 with the task the first one created (its body is not compared), and nothing new is stored"
+    description:
+      "Make retries safe: a POST repeating a key this user already sent is answered 201 with the task the first one created (its body is not compared), and nothing new is stored"
   })
 })
 

@@ -38,18 +38,18 @@ export const writeRequestLine = (facts: RequestFacts, status: number): void => {
 }
 
 /** The log of the routes HttpApi serves, which need no token. */
-export const requestLog = (routeOf: (path: string) => string | undefined) =>
-<E, R>(app: HttpApp.Default<E, R>): HttpApp.Default<E, R | RequestId> =>
-  Effect.flatMap(Effect.all([HttpServerRequest.HttpServerRequest, RequestId]), ([request, requestId]) => {
-    const facts: RequestFacts = {
-      requestId,
-      method: request.method,
-      route: routeOf(request.url.split("?", 1)[0]!),
-      started: performance.now(),
-      userId: undefined
-    }
-    return app.pipe(
-      Effect.tap((response) => Effect.sync(() => writeRequestLine(facts, response.status))),
-      Effect.onInterrupt(() => Effect.sync(() => writeRequestLine(facts, CLIENT_CLOSED)))
-    )
-  })
+export const requestLog =
+  (routeOf: (path: string) => string | undefined) => <E, R>(app: HttpApp.Default<E, R>): HttpApp.Default<E, R | RequestId> =>
+    Effect.flatMap(Effect.all([HttpServerRequest.HttpServerRequest, RequestId]), ([request, requestId]) => {
+      const facts: RequestFacts = {
+        requestId,
+        method: request.method,
+        route: routeOf(request.url.split("?", 1)[0]!),
+        started: performance.now(),
+        userId: undefined
+      }
+      return app.pipe(
+        Effect.tap((response) => Effect.sync(() => writeRequestLine(facts, response.status))),
+        Effect.onInterrupt(() => Effect.sync(() => writeRequestLine(facts, CLIENT_CLOSED)))
+      )
+    })

@@ -27,13 +27,14 @@ const routeNotFound = (allowedMethods: (path: string) => ReadonlyArray<string>) 
       : Problem.make(405, `This path answers ${allow.join(", ")} only.`, { headers: { allow: allow.join(", ") } })
   })
 
-const problemFor = (allowedMethods: (path: string) => ReadonlyArray<string>) =>
-(cause: Cause.Cause<unknown>): Effect.Effect<Problem.Problem, never, Needs> => {
-  const failure = Option.getOrUndefined(Cause.failureOption(cause))
-  if (failure instanceof HttpApiError.HttpApiDecodeError) return Effect.succeed(fromDecodeError(failure))
-  if (HttpServerError.isServerError(failure) && failure._tag === "RouteNotFound") return routeNotFound(allowedMethods)
-  return Effect.flatMap(RequestId, (requestId) => problemOf(cause, requestId))
-}
+const problemFor =
+  (allowedMethods: (path: string) => ReadonlyArray<string>) =>
+  (cause: Cause.Cause<unknown>): Effect.Effect<Problem.Problem, never, Needs> => {
+    const failure = Option.getOrUndefined(Cause.failureOption(cause))
+    if (failure instanceof HttpApiError.HttpApiDecodeError) return Effect.succeed(fromDecodeError(failure))
+    if (HttpServerError.isServerError(failure) && failure._tag === "RouteNotFound") return routeNotFound(allowedMethods)
+    return Effect.flatMap(RequestId, (requestId) => problemOf(cause, requestId))
+  }
 
 export const problemResponses = (allowedMethods: (path: string) => ReadonlyArray<string>) => {
   const toProblem = problemFor(allowedMethods)

@@ -96,18 +96,24 @@ const missingBody = new MalformedJson({ detail: "The request needs a JSON body."
 export const requiredBody = <A, I>(schema: Schema.Schema<A, I>) => {
   const check = validate(schema)
   return (incoming: IncomingMessage): Effect.Effect<A, BodyError> =>
-    Effect.flatMap(readJson(incoming), Option.match({
-      onNone: (): Effect.Effect<A, BodyError> => Effect.fail(missingBody),
-      onSome: check
-    }))
+    Effect.flatMap(
+      readJson(incoming),
+      Option.match({
+        onNone: (): Effect.Effect<A, BodyError> => Effect.fail(missingBody),
+        onSome: check
+      })
+    )
 }
 
 /** A body that may be left out; when sent, it must satisfy `schema`. */
 export const optionalBody = <A, I>(schema: Schema.Schema<A, I>) => {
   const check = validate(schema)
   return (incoming: IncomingMessage): Effect.Effect<Option.Option<A>, BodyError> =>
-    Effect.flatMap(readJson(incoming), Option.match({
-      onNone: (): Effect.Effect<Option.Option<A>, BodyError> => Effect.succeed(Option.none()),
-      onSome: (json) => Effect.map(check(json), Option.some)
-    }))
+    Effect.flatMap(
+      readJson(incoming),
+      Option.match({
+        onNone: (): Effect.Effect<Option.Option<A>, BodyError> => Effect.succeed(Option.none()),
+        onSome: (json) => Effect.map(check(json), Option.some)
+      })
+    )
 }

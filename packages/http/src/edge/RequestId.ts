@@ -9,8 +9,7 @@ export class RequestId extends Context.Tag("@todo/http/RequestId")<RequestId, st
 
 const SANE = /^[A-Za-z0-9._-]{1,128}$/
 
-export const requestIdOf = (header: string | undefined): string =>
-  header !== undefined && SANE.test(header) ? header : randomUUID()
+export const requestIdOf = (header: string | undefined): string => header !== undefined && SANE.test(header) ? header : randomUUID()
 
 export const withRequestId = <E, R>(app: HttpApp.Default<E, R | RequestId>): HttpApp.Default<E, Exclude<R, RequestId>> =>
   Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {

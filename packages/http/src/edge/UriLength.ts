@@ -10,5 +10,4 @@ export const MAX_URI_BYTES = 8 * 1024
 const tooLong = Problem.toResponse(Problem.fromError(new UriTooLong({ limit: MAX_URI_BYTES })))
 
 export const rejectLongUris = <E, R>(app: HttpApp.Default<E, R>): HttpApp.Default<E, R> =>
-  Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
-    request.url.length > MAX_URI_BYTES ? Effect.succeed(tooLong) : app)
+  Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => request.url.length > MAX_URI_BYTES ? Effect.succeed(tooLong) : app)

@@ -6,7 +6,17 @@
 import type * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
 import type * as HttpApiGroup from "@effect/platform/HttpApiGroup"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
-import { TaskId, TaskNotFound, type TaskListParams, Tasks, type UserId, validate, type ValidationFailed, VersionMismatch, versionOf } from "@todo/core"
+import {
+  TaskId,
+  TaskNotFound,
+  type TaskListParams,
+  Tasks,
+  type UserId,
+  validate,
+  type ValidationFailed,
+  VersionMismatch,
+  versionOf
+} from "@todo/core"
 import { Effect, Option, Schema } from "effect"
 import type { IncomingMessage } from "node:http"
 import { OwnTasks } from "../api/Api.js"
@@ -58,7 +68,9 @@ const taskIdOf = (text: string | undefined): Effect.Effect<TaskId, TaskNotFound>
 
 const decodeQuery = validate(declared(endpoint("list").urlParamsSchema))
 
-const listParams = ({ status, status_filter, ...rest }: HttpApiEndpoint.HttpApiEndpoint.UrlParams<EndpointNamed<"list">>): TaskListParams => ({
+const listParams = (
+  { status, status_filter, ...rest }: HttpApiEndpoint.HttpApiEndpoint.UrlParams<EndpointNamed<"list">>
+): TaskListParams => ({
   ...rest,
   status: status ?? status_filter ?? "all"
 })

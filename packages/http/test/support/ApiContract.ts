@@ -237,7 +237,18 @@ export const apiContract = (name: string, repository: Layer.Layer<TaskRepository
         expect(await titles("q=rent")).toEqual(["Call mum", "Pay rent"])
       })
 
-      for (const query of ["limit=0", "limit=501", "limit=ten", "status=done", "sort=rank", "order=up", "priority=urgent", "due_before=tomorrow"]) {
+      for (
+        const query of [
+          "limit=0",
+          "limit=501",
+          "limit=ten",
+          "status=done",
+          "sort=rank",
+          "order=up",
+          "priority=urgent",
+          "due_before=tomorrow"
+        ]
+      ) {
         it(`an invalid ${query.split("=")[0]} is 422, never ignored (${query})`, async () => {
           const reply = await api(`/api/${user}/tasks?${query}`)
           expectProblem(reply, 422)
@@ -357,7 +368,11 @@ export const apiContract = (name: string, repository: Layer.Layer<TaskRepository
         const path = `/api/${user}/tasks/${task.id}`
         const stale = `"${Date.parse(task.updated_at) - 1000}"`
         expectProblem(await api(path, { method: "PUT", body: { title: "x" }, headers: { "if-match": stale } }), 412)
-        const current = await api(path, { method: "PUT", body: { title: "y" }, headers: { "if-match": `"${Date.parse(task.updated_at)}"` } })
+        const current = await api(path, {
+          method: "PUT",
+          body: { title: "y" },
+          headers: { "if-match": `"${Date.parse(task.updated_at)}"` }
+        })
         expect(current.status).toBe(200)
         const etag = current.headers.get("etag")!
         expectProblem(await api(path, { method: "PATCH", body: { title: "z" }, headers: { "if-match": stale } }), 412)
@@ -439,7 +454,11 @@ export const apiContract = (name: string, repository: Layer.Layer<TaskRepository
         const reply = await api(`/api/${user}/tasks`, {
           method: "OPTIONS",
           as: null,
-          headers: { origin: ALLOWED_ORIGIN, "access-control-request-method": "POST", "access-control-request-headers": "authorization, content-type" }
+          headers: {
+            origin: ALLOWED_ORIGIN,
+            "access-control-request-method": "POST",
+            "access-control-request-headers": "authorization, content-type"
+          }
         })
         expect(reply.status).toBe(204)
         expect(reply.headers.get("access-control-allow-origin")).toBe(ALLOWED_ORIGIN)

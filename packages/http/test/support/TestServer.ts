@@ -40,8 +40,7 @@ export const startServer = async (
   return { url: `http://127.0.0.1:${address.port}`, close: () => runtime.dispose() }
 }
 
-export const tokenFor = (user: string, options: Tokens.TokenOptions = {}) =>
-  Tokens.mintHs256(SECRET, { subject: user, ...options })
+export const tokenFor = (user: string, options: Tokens.TokenOptions = {}) => Tokens.mintHs256(SECRET, { subject: user, ...options })
 
 export interface Reply {
   readonly status: number
@@ -59,8 +58,7 @@ export interface Call {
   readonly as?: string | null
 }
 
-export const caller = (server: () => TestServer, defaultUser: () => string) =>
-async (path: string, call: Call = {}): Promise<Reply> => {
+export const caller = (server: () => TestServer, defaultUser: () => string) => async (path: string, call: Call = {}): Promise<Reply> => {
   const user = call.as === undefined ? defaultUser() : call.as
   const headers: Record<string, string> = {}
   if (user !== null) headers["authorization"] = `Bearer ${await tokenFor(user)}`
@@ -82,5 +80,4 @@ async (path: string, call: Call = {}): Promise<Reply> => {
 
 let sequence = 0
 /** Users of their own per test, so suites can share a database. */
-export const freshUser = (): string =>
-  `http-${Date.now().toString(36)}-${++sequence}-${Math.random().toString(36).slice(2, 8)}`
+export const freshUser = (): string => `http-${Date.now().toString(36)}-${++sequence}-${Math.random().toString(36).slice(2, 8)}`
