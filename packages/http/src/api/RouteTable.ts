@@ -1,6 +1,7 @@
 /**
  * The routes of an Api as path patterns, matched the way the platform's router matches them:
- * static segments before parameters, case-insensitively, with empty segments ignored. It tells
+ * static segments before parameters, case-insensitively and percent-decoded, with empty segments
+ * ignored and the path ending at `;` (`test/RouteTable.test.ts` holds the two together). It tells
  * a wrong method (405) from an unknown path (404), names the route template a path belongs to
  * (for the logs), and finds the endpoint a request is for (for the task routes' own dispatch).
  */
@@ -35,6 +36,23 @@ interface Route {
 
 const segmentsOf = (path: string): Array<string> => path.split("/").filter((segment) => segment !== "")
 
+/** The router takes `;` (some servers' session ids: `/tasks;jsessionid=…`) and `#` to end the path. */
+const requestSegmentsOf = (path: string): Array<string> => {
+  const end = path.search(/[;#]/)
+  return segmentsOf(end === -1 ? path : path.slice(0, end))
+}
+
+const decoded = (segment: string): string | undefined => {
+  try {
+    return decodeURIComponent(segment)
+  } catch {
+    return undefined
+  }
+}
+
+/** A segment as a static one is compared with it; an escape that does not decode matches nothing. */
+const staticText = (segment: string): string | undefined => (segment.includes("%") ? decoded(segment) : segment)?.toLowerCase()
+
 const routeOf = (endpoint: Endpoint): Route => {
   const segments = segmentsOf(endpoint.path)
   return {
@@ -57,7 +75,7 @@ const fits = (route: Route, segments: ReadonlyArray<string>): boolean => {
   if (route.statics.length !== segments.length) return false
   for (let i = 0; i < segments.length; i++) {
     const expected = route.statics[i]
-    if (expected !== undefined && expected !== segments[i]!.toLowerCase()) return false
+    if (expected !== undefined && expected !== staticText(segments[i]!)) return false
   }
   return true
 }
@@ -67,11 +85,9 @@ const paramsOf = (route: Route, segments: ReadonlyArray<string>): Record<string,
   for (let i = 0; i < segments.length; i++) {
     const name = route.params[i]
     if (name === undefined) continue
-    try {
-      params[name] = decodeURIComponent(segments[i]!)
-    } catch {
-      return undefined
-    }
+    const value = decoded(segments[i]!)
+    if (value === undefined) return undefined
+    params[name] = value
   }
   return params
 }
@@ -86,13 +102,13 @@ export const routeTable = (api: HttpApi.HttpApi.Any): RouteTable => {
   })
   routes.sort(staticFirst)
   const fitting = (path: string) => {
-    const segments = segmentsOf(path)
+    const segments = requestSegmentsOf(path)
     return routes.filter((route) => fits(route, segments))
   }
   return {
     match: (method, path) => {
       const wanted = method === "HEAD" ? "GET" : method
-      const segments = segmentsOf(path)
+      const segments = requestSegmentsOf(path)
       for (const route of routes) {
         if (route.endpoint.method !== wanted || !fits(route, segments)) continue
         const params = paramsOf(route, segments)
