@@ -46,6 +46,9 @@ export const printFields = (fields: ReadonlyArray<readonly [string, string]>): E
   return printText(fields.map(([label, value]) => `${label.padEnd(width)}  ${value}\n`).join(""))
 }
 
+/** A line for a person at a terminal, on stderr; silent when stderr is not one (scripts read it for errors). */
+export const printNotice = (text: string): Effect.Effect<void> => process.stderr.isTTY ? printError(text) : Effect.void
+
 /** A one-line progress report that rewrites itself; silent unless stderr is a terminal. */
 export const progress = (text: string): Effect.Effect<void> =>
   process.stderr.isTTY ? write(process.stderr, `\r\x1b[2K${text}`) : Effect.void

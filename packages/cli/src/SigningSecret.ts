@@ -10,8 +10,10 @@ import { CommandFailed } from "./CommandFailure.js"
 
 export interface SigningSecret {
   readonly key: Redacted.Redacted<Uint8Array>
-  /** Which secret signed, and which API accepts the token: said on stderr with every token. */
+  /** Which secret signed, and which API accepts the token. */
   readonly notice: string
+  /** The development secret: an API with any auth setting refuses what it signs, so the notice is never left out. */
+  readonly development: boolean
 }
 
 const keyOf = (secret: Redacted.Redacted<string>) => Redacted.make(new TextEncoder().encode(Redacted.value(secret)))
@@ -21,7 +23,8 @@ export const signingSecret = (auth: AuthConfig.AuthConfig) =>
     if (auth.secret !== undefined) {
       return {
         key: keyOf(auth.secret),
-        notice: "Signed with BETTER_AUTH_SECRET: the API accepts the token only if it runs with the same BETTER_AUTH_SECRET."
+        notice: "Signed with BETTER_AUTH_SECRET: the API accepts the token only if it runs with the same BETTER_AUTH_SECRET.",
+        development: false
       } satisfies SigningSecret
     }
     if (auth.jwksUrl !== undefined) {
@@ -41,6 +44,7 @@ export const signingSecret = (auth: AuthConfig.AuthConfig) =>
     return {
       key: keyOf(development.value.secret),
       notice: `Signed with the development secret in ${development.value.file}, not BETTER_AUTH_SECRET (unset): the API accepts ` +
-        `the token only while it runs without BETTER_AUTH_SECRET, BETTER_AUTH_URL or JWT_JWKS_URL, with DATA_DIR=${dataDir}.`
+        `the token only while it runs without BETTER_AUTH_SECRET, BETTER_AUTH_URL or JWT_JWKS_URL, with DATA_DIR=${dataDir}.`,
+      development: true
     } satisfies SigningSecret
   })

@@ -27,6 +27,8 @@ export interface TodoAdmin {
     args: ReadonlyArray<string>,
     options?: { readonly env?: Record<string, string>; readonly input?: string | Uint8Array }
   ) => Promise<Outcome>
+  /** What a person at a terminal sees (stdout and stderr, both a terminal), through util-linux's `script`. */
+  readonly runAtTerminal: (args: ReadonlyArray<string>, env: Record<string, string>) => Promise<string>
   /** Runs a command that must succeed and parses its JSON output. */
   readonly json: <A = any>(args: ReadonlyArray<string>) => Promise<A>
   /** The working directory (a fresh temporary one, so no `.env` of the repository is read). */
@@ -47,10 +49,16 @@ export const todoAdmin = async (env: Record<string, string>): Promise<TodoAdmin>
       )
       child.stdin?.end(options.input ?? "")
     })
+  const runAtTerminal: TodoAdmin["runAtTerminal"] = (args, env) =>
+    new Promise((done, fail) => {
+      const command = [process.execPath, BINARY, ...args].map((word) => `'${word.replaceAll("'", "'\\''")}'`).join(" ")
+      execFile("script", ["-qec", command, "/dev/null"], { cwd: dir, env: { ...base, ...env } }, (error, stdout) =>
+        error === null ? done(stdout) : fail(error))
+    })
   const json = async (args: ReadonlyArray<string>) => {
     const outcome = await run(args)
     if (outcome.code !== 0) throw new Error(`todo-admin ${args.join(" ")} exited ${outcome.code}: ${outcome.stderr}`)
     return JSON.parse(outcome.stdout)
   }
-  return { run, json, dir, dispose: () => rm(dir, { recursive: true, force: true }) }
+  return { run, runAtTerminal, json, dir, dispose: () => rm(dir, { recursive: true, force: true }) }
 }

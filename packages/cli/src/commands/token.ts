@@ -5,7 +5,7 @@ import { AuthConfig } from "@todo/config"
 import { Effect, Redacted } from "effect"
 import { SignJWT } from "jose"
 import { examples, userOption } from "../CommandLine.js"
-import { printError, printLine } from "../Output.js"
+import { printError, printLine, printNotice } from "../Output.js"
 import type { Runner } from "../Runner.js"
 import { signingSecret } from "../SigningSecret.js"
 
@@ -28,7 +28,7 @@ const mint = (options: TokenOptions) =>
   Effect.gen(function*() {
     const auth = yield* AuthConfig.config
     const secret = yield* signingSecret(auth)
-    yield* printError(secret.notice)
+    yield* (secret.development ? printError(secret.notice) : printNotice(secret.notice))
     const now = Math.floor(Date.now() / 1000)
     let jwt = new SignJWT(options.email === undefined ? {} : { email: options.email })
       .setProtectedHeader({ alg: "HS256", typ: "JWT" })
