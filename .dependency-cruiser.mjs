@@ -47,6 +47,13 @@ export default {
       to: { path: pkg("http") }
     },
     {
+      name: "mcp-imports-only-core",
+      comment: "the MCP tool server is mounted by both hosts (at /mcp, and by todo-admin mcp), so it imports neither",
+      severity: "error",
+      from: { path: "^packages/mcp/" },
+      to: { path: pkg("config", "postgres", "http", "cli") }
+    },
+    {
       name: "postgres-never-imports-hosts",
       comment: "the adapter serves every host",
       severity: "error",
@@ -71,8 +78,9 @@ export default {
     httpFolder("api", ["problems"], "api/ is the HttpApi declaration (and its own handlers): it imports only declarations"),
     httpFolder("edge", ["problems"], "edge/ is what stands between Node and any route: CORS, request ids, logs, bodies, replies"),
     httpFolder("auth", ["api", "problems"], "auth/ verifies tokens and limits users, by what api/ and problems/ declare"),
-    httpFolder("tasks", ["api", "auth", "edge", "problems"], "tasks/ answers the task routes: it uses every role but server/"),
-    httpFolder("server", ["api", "auth", "edge", "problems", "tasks"], "server/ composes the rest; only main.ts imports it"),
+    httpFolder("tasks", ["api", "auth", "edge", "problems"], "tasks/ answers the task routes: it uses every role but server/ and mcp/"),
+    httpFolder("mcp", ["api", "auth", "edge", "problems"], "mcp/ answers /mcp: it uses every role but server/ and tasks/"),
+    httpFolder("server", ["api", "auth", "edge", "mcp", "problems", "tasks"], "server/ composes the rest; only main.ts imports it"),
     {
       name: "no-circular",
       severity: "error",

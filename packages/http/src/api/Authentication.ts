@@ -1,8 +1,8 @@
 /**
  * The bearer authentication every task route declares: the OpenAPI security scheme, and the
- * 401 and 429 problems of each task endpoint. The task routes, answered ahead of HttpApi, run it
- * themselves (`tasks/TaskRoutes.ts`, typed by this failure) and hand the user to each operation
- * as an argument, so it provides no service.
+ * 401 and 429 problems of each task endpoint. The routes answered ahead of HttpApi run it
+ * themselves (`auth/BearerAuthentication.ts`, typed by this failure) and hand the user to each
+ * operation as an argument, so it provides no service.
  */
 import * as HttpApiMiddleware from "@effect/platform/HttpApiMiddleware"
 import * as HttpApiSecurity from "@effect/platform/HttpApiSecurity"

@@ -147,9 +147,7 @@ const make = Effect.fnUntraced(function*(settings: AuthSettings) {
 
   if (settings.secret !== undefined) {
     const secret = new TextEncoder().encode(Redacted.value(settings.secret))
-    const key = yield* Effect.promise(() =>
-      crypto.subtle.importKey("raw", secret, { name: "HMAC", hash: "SHA-256" }, false, ["verify"])
-    )
+    const key = yield* Effect.promise(() => crypto.subtle.importKey("raw", secret, { name: "HMAC", hash: "SHA-256" }, false, ["verify"]))
     // Frontends minting HS256 tokens with jose rarely set iss/aud, so these are held to them only when
     // JWT_ISSUER / JWT_AUDIENCE are set explicitly; the default (Better Auth's origin) is for JWKS tokens.
     const options: JWTVerifyOptions = {

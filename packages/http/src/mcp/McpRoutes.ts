@@ -5,21 +5,19 @@
  * arguments or results). `@todo/mcp`, and the MCP SDK with it, is loaded on the first
  * authenticated POST, so a server that is never asked for it pays nothing for it.
  */
-import { type TaskError, Tasks, type UserId } from "@todo/core"
+import { type TaskError, Tasks } from "@todo/core"
 import { Effect, Option, Runtime } from "effect"
 import type { IncomingMessage } from "node:http"
 import { Mcp } from "../api/Api.js"
 import type { RouteTable } from "../api/RouteTable.js"
-import { bearerToken } from "../auth/BearerToken.js"
-import { JwtVerifier } from "../auth/JwtVerifier.js"
-import { UserRateLimit } from "../auth/RateLimit.js"
+import * as BearerAuthentication from "../auth/BearerAuthentication.js"
 import type { RequestFacts } from "../edge/AccessLog.js"
 import type { CorsPolicy } from "../edge/Cors.js"
 import { factsOf, type NodeRoutes, responder } from "../edge/NodeResponder.js"
 import * as Reply from "../edge/Reply.js"
 import { readJson } from "../edge/RequestBody.js"
 import * as Problem from "../problems/Problem.js"
-import { InvalidToken, MalformedJson, OriginNotAllowed, RateLimited } from "../problems/RequestErrors.js"
+import { InvalidToken, MalformedJson, OriginNotAllowed } from "../problems/RequestErrors.js"
 import { originOf } from "./ResourceOrigin.js"
 
 export interface McpRoutesOptions {
@@ -45,7 +43,6 @@ const MCP_METADATA_PATH = endpointPath("mcpProtectedResource")
 /** What the MCP transport reads of a request; no other header reaches the SDK. */
 const TRANSPORT_HEADERS = ["accept", "content-type", "mcp-protocol-version", "mcp-session-id"] as const
 
-const noToken = new InvalidToken({ reason: "no bearer token was sent", tokenSent: false })
 const originNotAllowed = new OriginNotAllowed()
 const missingBody = new MalformedJson({ detail: "The request needs a JSON body." })
 const postOnly = Reply.problem(Problem.make(405, "This path answers POST only.", { headers: { allow: "POST" } }))
@@ -80,8 +77,7 @@ const replyOf = async (response: Response): Promise<Reply.Reply> => {
 
 export const make = (options: McpRoutesOptions) =>
   Effect.gen(function*() {
-    const verifier = yield* JwtVerifier
-    const limiter = yield* UserRateLimit
+    const authenticate = yield* BearerAuthentication.make
     const runtime = yield* Effect.runtime<Tasks>()
     const respond = responder(Runtime.runFork(runtime), options)
     const runExit = Runtime.runPromiseExit(runtime)
@@ -94,28 +90,21 @@ export const make = (options: McpRoutesOptions) =>
         bearer_methods_supported: ["header"]
       })
 
-    const userOf = (incoming: IncomingMessage, resource: string, facts: RequestFacts) => {
-      const token = bearerToken(incoming.headers.authorization)
-      if (token === undefined) return Effect.fail(noToken)
-      return Effect.flatMap(verifier.verify(token, resource), (user): Effect.Effect<UserId, RateLimited> => {
-        facts.userId = user
-        return Effect.as(limiter.take(user), user)
-      })
-    }
-
     const toolCall = (incoming: IncomingMessage, facts: RequestFacts) => {
       const origin = originOf(incoming)
       return Effect.gen(function*() {
-        const user = yield* userOf(incoming, `${origin}${MCP_PATH}`, facts)
+        const user = yield* authenticate(incoming.headers.authorization, facts, `${origin}${MCP_PATH}`)
         // Stateless: there is no stream to open with GET and no session to end with DELETE.
         if (facts.method !== "POST") return postOnly
-        const body = yield* Effect.flatMap(readJson(incoming), Option.match({
-          onNone: () => Effect.fail(missingBody),
-          onSome: Effect.succeed
-        }))
+        const body = yield* Effect.flatMap(
+          readJson(incoming),
+          Option.match({
+            onNone: () => Effect.fail(missingBody),
+            onSome: Effect.succeed
+          })
+        )
         const mcp = yield* Effect.promise(() => (host ??= import("@todo/mcp")))
-        const run = <A>(effect: Effect.Effect<A, TaskError, Tasks>) =>
-          runExit(Effect.annotateLogs(effect, "request_id", facts.requestId))
+        const run = <A>(effect: Effect.Effect<A, TaskError, Tasks>) => runExit(Effect.annotateLogs(effect, "request_id", facts.requestId))
         const response = yield* Effect.promise(() => mcp.answer(user, run, webRequestOf(incoming), body))
         return yield* Effect.promise(() => replyOf(response))
       }).pipe(Effect.catchTag("InvalidToken", (error) => Effect.succeed(unauthorized(error, origin))))

@@ -5,17 +5,15 @@
  * every other path: its router, decoders and middleware cost more CPU per request than the
  * use-case and the database together (README, Performance), and these routes are the traffic.
  */
-import type { UserId } from "@todo/core"
+import type * as HttpApiGroup from "@effect/platform/HttpApiGroup"
 import { Effect, Runtime } from "effect"
 import type { IncomingMessage } from "node:http"
 import { OwnTasks, UserTasks } from "../api/Api.js"
-import type { AuthenticationFailure } from "../api/Authentication.js"
-import { bearerToken } from "../auth/BearerToken.js"
+import * as BearerAuthentication from "../auth/BearerAuthentication.js"
 import type { CorsPolicy } from "../edge/Cors.js"
-import { JwtVerifier } from "../auth/JwtVerifier.js"
-import { UserRateLimit } from "../auth/RateLimit.js"
-import { InvalidToken, RateLimited, UserMismatch } from "../problems/RequestErrors.js"
+import { UserMismatch } from "../problems/RequestErrors.js"
 import type { RequestFacts } from "../edge/AccessLog.js"
+import type { Reply } from "../edge/Reply.js"
 import { factsOf, type NodeRoutes, responder } from "../edge/NodeResponder.js"
 import type { Match, RouteTable } from "../api/RouteTable.js"
 import * as TaskHandlers from "./TaskHandlers.js"
@@ -28,36 +26,20 @@ export interface TaskRoutesOptions {
   readonly accessLog: boolean
 }
 
+/** What a task request may fail with, as declared: by its group (`UserMismatch` by `/api/{user_id}/tasks`) and by its endpoint. */
+type TaskFailure = HttpApiGroup.HttpApiGroup.Error<typeof UserTasks> | Effect.Effect.Error<ReturnType<TaskHandlers.Operation>>
+
 const TASK_GROUPS: ReadonlySet<string> = new Set([UserTasks.identifier, OwnTasks.identifier])
 
-const noToken = new InvalidToken({ reason: "no bearer token was sent", tokenSent: false })
 const userMismatch = new UserMismatch()
 
 export const make = (options: TaskRoutesOptions) =>
   Effect.gen(function*() {
     const operations: Readonly<Record<string, TaskHandlers.Operation | undefined>> = yield* TaskHandlers.make
-    const verifier = yield* JwtVerifier
-    const limiter = yield* UserRateLimit
+    const authenticate = yield* BearerAuthentication.make
     const respond = responder(Runtime.runFork(yield* Effect.runtime<never>()), options)
 
-    /**
-     * The tasks' owner: the token's user (`Authentication`, as `Api` declares it), who must be
-     * the one the path names, if it names one.
-     */
-    const ownerOf = (
-      incoming: IncomingMessage,
-      pathUser: string | undefined,
-      facts: RequestFacts
-    ): Effect.Effect<UserId, AuthenticationFailure | UserMismatch> => {
-      const token = bearerToken(incoming.headers.authorization)
-      if (token === undefined) return Effect.fail(noToken)
-      return Effect.flatMap(verifier.verify(token), (user): Effect.Effect<UserId, AuthenticationFailure | UserMismatch> => {
-        facts.userId = user
-        const spent = limiter.take(user)
-        return pathUser === undefined || pathUser === user ? Effect.as(spent, user) : Effect.zipRight(spent, Effect.fail(userMismatch))
-      })
-    }
-
+    /** The operation, for the token's user, who must be the one the path names, if it names one. */
     const answer = (
       incoming: IncomingMessage,
       url: string,
@@ -65,9 +47,12 @@ export const make = (options: TaskRoutesOptions) =>
       operation: TaskHandlers.Operation,
       facts: RequestFacts
     ) =>
-      ownerOf(incoming, match.params["user_id"], facts).pipe(
-        Effect.flatMap((owner) => operation({ owner, id: match.params["id"], incoming, url }))
-      )
+      Effect.flatMap(authenticate(incoming.headers.authorization, facts), (owner): Effect.Effect<Reply, TaskFailure> => {
+        const pathUser = match.params["user_id"]
+        return pathUser === undefined || pathUser === owner
+          ? operation({ owner, id: match.params["id"], incoming, url })
+          : Effect.fail(userMismatch)
+      })
 
     const routes: NodeRoutes = (incoming, response) => {
       const url = incoming.url ?? "/"
