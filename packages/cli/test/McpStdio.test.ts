@@ -5,16 +5,7 @@
  */
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
-import {
-  call,
-  describeOnPostgres,
-  freshSchema,
-  freshUser,
-  type McpHarness,
-  mcpToolContract,
-  succeeded,
-  type TaskJson
-} from "@todo/testing"
+import { call, describeOnPostgres, freshSchema, freshUser, type McpHarness, mcpToolContract, succeeded, type TaskJson } from "@todo/testing"
 import { spawn } from "node:child_process"
 import { resolve } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -28,13 +19,15 @@ const TIMEOUT = 120_000
 const harnessOf = (cli: () => TodoAdmin, env: () => Record<string, string>): McpHarness => ({
   connect: async (user) => {
     const client = new Client({ name: "todo-admin-tests", version: "1.0.0" })
-    await client.connect(new StdioClientTransport({
-      command: process.execPath,
-      args: [BINARY, "mcp", "--user", user],
-      cwd: cli().dir,
-      env: { ...cleanEnvironment(), ...env() } as Record<string, string>,
-      stderr: "ignore"
-    }))
+    await client.connect(
+      new StdioClientTransport({
+        command: process.execPath,
+        args: [BINARY, "mcp", "--user", user],
+        cwd: cli().dir,
+        env: { ...cleanEnvironment(), ...env() } as Record<string, string>,
+        stderr: "ignore"
+      })
+    )
     await client.listTools()
     return client
   }
@@ -73,7 +66,12 @@ describe("todo-admin mcp on the embedded database", () => {
 
   it("writes nothing but JSON-RPC to stdout, and exits 0 when stdin closes", async () => {
     const outcome = await converse(cli, env(), [
-      { jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "raw", version: "1" } } },
+      {
+        jsonrpc: "2.0",
+        id: 1,
+        method: "initialize",
+        params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "raw", version: "1" } }
+      },
       { jsonrpc: "2.0", method: "notifications/initialized" },
       { jsonrpc: "2.0", id: 2, method: "tools/list" },
       { jsonrpc: "2.0", id: 3, method: "tools/call", params: { name: "add_task", arguments: { title: "Over stdio" } } },
@@ -84,13 +82,24 @@ describe("todo-admin mcp on the embedded database", () => {
     // Calls are answered as they finish, not in the order sent.
     const answers = lines.map((line) => JSON.parse(line) as { id: number }).sort((a, b) => a.id - b.id)
     expect(answers).toEqual([
-      expect.objectContaining({ jsonrpc: "2.0", id: 1, result: expect.objectContaining({ serverInfo: expect.objectContaining({ name: "todo-api" }) }) }),
+      expect.objectContaining({
+        jsonrpc: "2.0",
+        id: 1,
+        result: expect.objectContaining({ serverInfo: expect.objectContaining({ name: "todo-api" }) })
+      }),
       expect.objectContaining({ jsonrpc: "2.0", id: 2, result: { tools: expect.any(Array) } }),
-      expect.objectContaining({ jsonrpc: "2.0", id: 3, result: expect.objectContaining({ structuredContent: expect.objectContaining({ title: "Over stdio" }) }) }),
+      expect.objectContaining({
+        jsonrpc: "2.0",
+        id: 3,
+        result: expect.objectContaining({ structuredContent: expect.objectContaining({ title: "Over stdio" }) })
+      }),
       expect.objectContaining({
         jsonrpc: "2.0",
         id: 4,
-        result: { isError: true, content: [{ type: "text", text: "The request breaks the rules listed in errors.\ntitle: must not be empty" }] }
+        result: {
+          isError: true,
+          content: [{ type: "text", text: "The request breaks the rules listed in errors.\ntitle: must not be empty" }]
+        }
       })
     ])
   }, TIMEOUT)

@@ -132,7 +132,9 @@ describe("/mcp on the embedded database", () => {
 
   it("an Origin that CORS_ORIGINS does not list is 403, with or without a token; a listed one gets the CORS headers", async () => {
     const token = await tokenFor(freshUser("origin"))
-    for (const headers of [{ origin: "https://evil.example.com" }, { origin: "https://evil.example.com", authorization: `Bearer ${token}` }]) {
+    for (
+      const headers of [{ origin: "https://evil.example.com" }, { origin: "https://evil.example.com", authorization: `Bearer ${token}` }]
+    ) {
       const response = await post(api, headers)
       expect(response.status).toBe(403)
       expect(response.headers.get("content-type")).toBe("application/problem+json")

@@ -6,12 +6,7 @@
  * logged by the host and answered as a protocol error that says nothing more.
  */
 import { Server } from "@modelcontextprotocol/sdk/server/index.js"
-import {
-  CallToolRequestSchema,
-  type CallToolResult,
-  ErrorCode,
-  ListToolsRequestSchema
-} from "@modelcontextprotocol/sdk/types.js"
+import { CallToolRequestSchema, type CallToolResult, ErrorCode, ListToolsRequestSchema } from "@modelcontextprotocol/sdk/types.js"
 import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv"
 import { sentenceFor, type TaskError, type Tasks, type UserId } from "@todo/core"
 import { Cause, Effect, Exit, Option } from "effect"

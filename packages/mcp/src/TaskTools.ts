@@ -129,9 +129,7 @@ export const taskTools: ReadonlyArray<TaskTool> = [
     outputSchema: TASK_SCHEMA,
     run: (user, args) =>
       taskIdOf(args).pipe(
-        Effect.flatMap((id) =>
-          decodePatch(args).pipe(Effect.flatMap((patch) => withTasks((tasks) => tasks.update(user, id, patch))))
-        ),
+        Effect.flatMap((id) => decodePatch(args).pipe(Effect.flatMap((patch) => withTasks((tasks) => tasks.update(user, id, patch))))),
         Effect.map(encodeTask)
       )
   },
@@ -149,9 +147,7 @@ export const taskTools: ReadonlyArray<TaskTool> = [
         Effect.flatMap((id) =>
           decodeComplete(args).pipe(
             Effect.flatMap(({ completed }) =>
-              withTasks((tasks) =>
-                completed === undefined ? tasks.toggleCompleted(user, id) : tasks.setCompleted(user, id, completed)
-              )
+              withTasks((tasks) => completed === undefined ? tasks.toggleCompleted(user, id) : tasks.setCompleted(user, id, completed))
             )
           )
         ),

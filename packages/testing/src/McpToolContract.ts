@@ -126,13 +126,15 @@ export const mcpToolContract = (harness: () => McpHarness, timeout = 60_000) => 
     it("serve a scripted agent session: add, filter, page, read, change, complete and delete", async () => {
       const user = freshUser("agent")
       await session(user, async (client) => {
-        const milk = succeeded(await call(client, "add_task", {
-          title: "  Buy milk ",
-          priority: "high",
-          tags: ["home"],
-          due_date: "2030-01-02T09:00:00+01:00",
-          user_id: "someone-else"
-        }))
+        const milk = succeeded(
+          await call(client, "add_task", {
+            title: "  Buy milk ",
+            priority: "high",
+            tags: ["home"],
+            due_date: "2030-01-02T09:00:00+01:00",
+            user_id: "someone-else"
+          })
+        )
         expect(milk).toMatchObject({
           user_id: user,
           title: "Buy milk",
@@ -165,12 +167,14 @@ export const mcpToolContract = (harness: () => McpHarness, timeout = 60_000) => 
 
         expect(succeeded(await call(client, "get_task", { id: milk.id }))).toEqual(milk)
 
-        const renamed = succeeded(await call(client, "update_task", {
-          id: report.id,
-          title: "Write the report",
-          due_date: "2030-03-01T12:00:00Z",
-          tags: []
-        }))
+        const renamed = succeeded(
+          await call(client, "update_task", {
+            id: report.id,
+            title: "Write the report",
+            due_date: "2030-03-01T12:00:00Z",
+            tags: []
+          })
+        )
         expect(renamed).toMatchObject({ id: report.id, title: "Write the report", due_date: "2030-03-01T12:00:00.000Z", tags: [] })
         const cleared = succeeded(await call(client, "update_task", { id: report.id, due_date: null }))
         expect(cleared).toMatchObject({ title: "Write the report", due_date: null })

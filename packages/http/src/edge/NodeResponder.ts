@@ -20,8 +20,7 @@ export interface ResponderOptions {
 }
 
 /** Node joins a repeated header with commas, except the ones it does not know, which stay a list. */
-export const headerText = (value: string | Array<string> | undefined): string | undefined =>
-  Array.isArray(value) ? value.join(", ") : value
+export const headerText = (value: string | Array<string> | undefined): string | undefined => Array.isArray(value) ? value.join(", ") : value
 
 export const factsOf = (incoming: IncomingMessage, method: string, route: string): RequestFacts => ({
   requestId: requestIdOf(headerText(incoming.headers["x-request-id"])),

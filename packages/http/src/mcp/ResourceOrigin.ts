@@ -17,7 +17,9 @@ export const originOf = (incoming: IncomingMessage): string => {
   const forwardedProto = firstOf(incoming.headers["x-forwarded-proto"])?.toLowerCase()
   const proto = forwardedProto === "http" || forwardedProto === "https"
     ? forwardedProto
-    : (incoming.socket as Partial<TLSSocket>).encrypted === true ? "https" : "http"
+    : (incoming.socket as Partial<TLSSocket>).encrypted === true
+    ? "https"
+    : "http"
   const host = firstOf(incoming.headers["x-forwarded-host"]) ?? incoming.headers.host
   return `${proto}://${host !== undefined && HOST.test(host) ? host : "localhost"}`
 }

@@ -5,14 +5,7 @@
  */
 import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
-import {
-  FieldIssue,
-  RepositoryUnavailable,
-  sentenceFor,
-  TaskNotFound,
-  ValidationFailed,
-  VersionMismatch
-} from "@todo/core"
+import { FieldIssue, RepositoryUnavailable, sentenceFor, TaskNotFound, ValidationFailed, VersionMismatch } from "@todo/core"
 import { ParseResult, Schema } from "effect"
 import {
   InvalidToken,
@@ -171,7 +164,9 @@ const declared = <A extends KnownError, I>(
     strict: true,
     decode: (document, _, ast) => ParseResult.fail(new ParseResult.Forbidden(ast, document, "a problem is encode-only")),
     encode: (value) => ParseResult.succeed(fromError(value).document)
-  }).annotations(HttpApiSchema.annotations({ status: STATUS[error._tag], description })).pipe(HttpApiSchema.withEncoding({ kind: "Json", contentType: "application/problem+json" }))
+  }).annotations(HttpApiSchema.annotations({ status: STATUS[error._tag], description })).pipe(
+    HttpApiSchema.withEncoding({ kind: "Json", contentType: "application/problem+json" })
+  )
 
 export const Declared = {
   MalformedJson: declared(MalformedJson, "The body is not valid JSON, or is missing"),
