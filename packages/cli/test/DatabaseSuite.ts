@@ -58,15 +58,44 @@ export const databaseSuite = (name: string, database: () => Promise<TestDatabase
 
     it("tasks add, update, complete, reopen, show and delete go through the use-cases, for the owner only", async () => {
       const created = await cli.json([
-        "tasks", "add", "--user", "ada", "--title", "  Write the report ", "--description", "draft",
-        "--tag", "work", "--tag", "urgent", "--due", "2030-01-31T18:00:00+01:00", "--json"
+        "tasks",
+        "add",
+        "--user",
+        "ada",
+        "--title",
+        "  Write the report ",
+        "--description",
+        "draft",
+        "--tag",
+        "work",
+        "--tag",
+        "urgent",
+        "--due",
+        "2030-01-31T18:00:00+01:00",
+        "--json"
       ])
       expect(created).toMatchObject({
-        user_id: "ada", title: "Write the report", description: "draft", completed: false, priority: "medium",
-        tags: ["work", "urgent"], due_date: "2030-01-31T17:00:00.000Z"
+        user_id: "ada",
+        title: "Write the report",
+        description: "draft",
+        completed: false,
+        priority: "medium",
+        tags: ["work", "urgent"],
+        due_date: "2030-01-31T17:00:00.000Z"
       })
       const id = String(created.id)
-      const updated = await cli.json(["tasks", "update", "--user", "ada", id, "--priority", "high", "--clear-due", "--clear-description", "--json"])
+      const updated = await cli.json([
+        "tasks",
+        "update",
+        "--user",
+        "ada",
+        id,
+        "--priority",
+        "high",
+        "--clear-due",
+        "--clear-description",
+        "--json"
+      ])
       expect(updated).toMatchObject({ priority: "high", due_date: null, description: null, title: "Write the report" })
       expect(await cli.json(["tasks", "complete", "--user", "ada", id, "--json"])).toMatchObject({ completed: true })
       const reopened = await cli.run(["tasks", "reopen", "--user", "ada", id])
@@ -80,11 +109,27 @@ export const databaseSuite = (name: string, database: () => Promise<TestDatabase
 
     it("a weekly task in a zone: add --repeat --tz --remind, complete makes the next occurrence, list and show say so", async () => {
       const created = await cli.json([
-        "tasks", "add", "--user", "gardener", "--title", "Water the plants", "--due", "2030-03-25T09:00:00+01:00",
-        "--repeat", "rrule:freq=weekly;byday=mo", "--tz", "Europe/Berlin", "--remind", "2030-03-25T08:45:00+01:00", "--json"
+        "tasks",
+        "add",
+        "--user",
+        "gardener",
+        "--title",
+        "Water the plants",
+        "--due",
+        "2030-03-25T09:00:00+01:00",
+        "--repeat",
+        "rrule:freq=weekly;byday=mo",
+        "--tz",
+        "Europe/Berlin",
+        "--remind",
+        "2030-03-25T08:45:00+01:00",
+        "--json"
       ])
       expect(created).toMatchObject({
-        recurrence: "FREQ=WEEKLY;BYDAY=MO", timezone: "Europe/Berlin", remind_at: "2030-03-25T07:45:00.000Z", next_occurrence_id: null
+        recurrence: "FREQ=WEEKLY;BYDAY=MO",
+        timezone: "Europe/Berlin",
+        remind_at: "2030-03-25T07:45:00.000Z",
+        next_occurrence_id: null
       })
       const completed = await cli.run(["tasks", "complete", "--user", "gardener", String(created.id)])
       const next = /next occurrence\s+task (\d+)\n/.exec(completed.stdout)?.[1]
@@ -95,9 +140,27 @@ export const databaseSuite = (name: string, database: () => Promise<TestDatabase
       expect(shown.stdout).toMatch(/remind\s+2030-04-01T06:45:00\.000Z/)
       const table = (await cli.run(["tasks", "list", "--user", "gardener", "--sort", "due_date", "--order", "asc"])).stdout.split("\n")
       expect(table[0]).toMatch(/^ID\s+DONE\s+PRIORITY\s+DUE\s+REPEATS\s+ZONE\s+REMIND\s+NEXT\s+TITLE\s+TAGS$/)
-      expect(table[1]).toMatch(new RegExp(`^${created.id}\\s+x\\s+medium\\s+2030-03-25 08:00Z\\s+FREQ=WEEKLY;BYDAY=MO\\s+Europe/Berlin\\s+2030-03-25 07:45Z\\s+${next}\\s+Water the plants$`))
-      expect(table[2]).toMatch(new RegExp(`^${next}\\s+medium\\s+2030-04-01 07:00Z\\s+FREQ=WEEKLY;BYDAY=MO\\s+Europe/Berlin\\s+2030-04-01 06:45Z\\s+Water the plants$`))
-      const cleared = await cli.json(["tasks", "update", "--user", "gardener", next!, "--clear-repeat", "--clear-tz", "--clear-remind", "--json"])
+      expect(table[1]).toMatch(
+        new RegExp(
+          `^${created.id}\\s+x\\s+medium\\s+2030-03-25 08:00Z\\s+FREQ=WEEKLY;BYDAY=MO\\s+Europe/Berlin\\s+2030-03-25 07:45Z\\s+${next}\\s+Water the plants$`
+        )
+      )
+      expect(table[2]).toMatch(
+        new RegExp(
+          `^${next}\\s+medium\\s+2030-04-01 07:00Z\\s+FREQ=WEEKLY;BYDAY=MO\\s+Europe/Berlin\\s+2030-04-01 06:45Z\\s+Water the plants$`
+        )
+      )
+      const cleared = await cli.json([
+        "tasks",
+        "update",
+        "--user",
+        "gardener",
+        next!,
+        "--clear-repeat",
+        "--clear-tz",
+        "--clear-remind",
+        "--json"
+      ])
       expect(cleared).toMatchObject({ recurrence: null, timezone: null, remind_at: null })
       const refused = await cli.run(["tasks", "update", "--user", "gardener", String(created.id), "--clear-due"])
       expect(refused).toMatchObject({ code: 1, stderr: expect.stringContaining("recurrence: needs a due_date") })
@@ -168,14 +231,26 @@ export const databaseSuite = (name: string, database: () => Promise<TestDatabase
     it("export, purge-user and import round-trip a user's tasks exactly (ids aside, timestamps and next occurrences kept)", async () => {
       const rows = [
         {
-          id: 41, title: "first", description: "with text", priority: "high", tags: ["a", "b"], due_date: "2031-05-01T08:30:00Z", completed: true,
-          created_at: "2020-01-01T00:00:00Z", updated_at: "2020-02-01T00:00:00.123Z",
-          recurrence: "FREQ=MONTHLY;BYMONTHDAY=-1", timezone: "Asia/Kolkata", remind_at: "2031-05-01T08:00:00Z", next_occurrence_id: 43
+          id: 41,
+          title: "first",
+          description: "with text",
+          priority: "high",
+          tags: ["a", "b"],
+          due_date: "2031-05-01T08:30:00Z",
+          completed: true,
+          created_at: "2020-01-01T00:00:00Z",
+          updated_at: "2020-02-01T00:00:00.123Z",
+          recurrence: "FREQ=MONTHLY;BYMONTHDAY=-1",
+          timezone: "Asia/Kolkata",
+          remind_at: "2031-05-01T08:00:00Z",
+          next_occurrence_id: 43
         },
         { id: 42, title: "second", created_at: "2021-01-01T00:00:00Z", updated_at: "2021-01-01T00:00:00Z", next_occurrence_id: 7 },
         { id: 43, title: "third", due_date: "2031-05-31T08:30:00Z", recurrence: "FREQ=MONTHLY;BYMONTHDAY=-1", timezone: "Asia/Kolkata" }
       ]
-      expect((await cli.run(["import", "--user", "mover", "-"], { input: JSON.stringify(rows) })).stdout).toBe("Imported 3 tasks for user mover.\n")
+      expect((await cli.run(["import", "--user", "mover", "-"], { input: JSON.stringify(rows) })).stdout).toBe(
+        "Imported 3 tasks for user mover.\n"
+      )
       exported = (await cli.run(["export", "--user", "mover"])).stdout
       const before = ndjson(exported)
       expect(before.map((task) => task.title)).toEqual(["first", "second", "third"])

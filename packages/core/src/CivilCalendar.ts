@@ -42,8 +42,7 @@ export const isLeapYear = (year: number): boolean => (year % 4 === 0 && year % 1
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
 
-export const daysInMonth = (year: number, month: number): number =>
-  month === 2 && isLeapYear(year) ? 29 : DAYS_IN_MONTH[month - 1]!
+export const daysInMonth = (year: number, month: number): number => month === 2 && isLeapYear(year) ? 29 : DAYS_IN_MONTH[month - 1]!
 
 export const daysInYear = (year: number): number => (isLeapYear(year) ? 366 : 365)
 

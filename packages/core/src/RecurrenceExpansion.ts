@@ -3,14 +3,7 @@
  * period (a day, a week, a month or a year, every INTERVAL of them) gives the days in it that
  * the BY parts select, and a day a month or year does not have is skipped, never moved.
  */
-import {
-  daysInMonth,
-  daysInYear,
-  epochDayOf,
-  civilDateOf,
-  type CivilDate,
-  weekdayOf
-} from "./CivilCalendar.js"
+import { daysInMonth, daysInYear, epochDayOf, civilDateOf, type CivilDate, weekdayOf } from "./CivilCalendar.js"
 import type { Frequency, RecurrenceRule } from "./RecurrenceRule.js"
 
 /** No instance after this day: a later one would not fit an RFC 3339 date-time. */
@@ -79,7 +72,9 @@ function* periods(rule: RecurrenceRule, startDay: number): Generator<Period> {
       }
     }
     case "WEEKLY": {
-      const weekdays = rule.byDay.length === 0 ? [weekdayOf(startDay)] : [...new Set(rule.byDay.map((byDay) => byDay.weekday))].sort((a, b) => a - b)
+      const weekdays = rule.byDay.length === 0
+        ? [weekdayOf(startDay)]
+        : [...new Set(rule.byDay.map((byDay) => byDay.weekday))].sort((a, b) => a - b)
       for (let monday = startDay - weekdayOf(startDay);; monday += 7 * interval) {
         yield { firstDay: monday, days: weekdays.map((weekday) => monday + weekday) }
       }

@@ -56,7 +56,8 @@ const messages = {
   noFrequency: "needs FREQ (DAILY, WEEKLY, MONTHLY or YEARLY)",
   frequency: "FREQ must be DAILY, WEEKLY, MONTHLY or YEARLY",
   interval: `INTERVAL must be a whole number from 1 to ${MAX_INTERVAL}`,
-  byDay: "BYDAY must list weekdays (MO, TU, WE, TH, FR, SA, SU) separated by commas, each with an optional ordinal from 1 to 5 or -1 to -5 (1MO, -1FR)",
+  byDay:
+    "BYDAY must list weekdays (MO, TU, WE, TH, FR, SA, SU) separated by commas, each with an optional ordinal from 1 to 5 or -1 to -5 (1MO, -1FR)",
   ordinal: "BYDAY with an ordinal (such as 1MO or -1FR) needs FREQ=MONTHLY or FREQ=YEARLY",
   byMonthDay: "BYMONTHDAY must list days of the month from 1 to 31 or -1 to -31, separated by commas",
   byMonthDayFrequency: "BYMONTHDAY needs FREQ=MONTHLY or FREQ=YEARLY",
@@ -183,6 +184,7 @@ export const Recurrence = Schema.transformOrFail(Schema.String, Schema.String, {
     }),
   encode: ParseResult.succeed
 }).annotations({
-  description: "An RFC 5545 RRULE value: FREQ (DAILY, WEEKLY, MONTHLY, YEARLY), INTERVAL, BYDAY, BYMONTHDAY, BYMONTH, COUNT or UNTIL; returned upper-case without a leading RRULE:",
+  description:
+    "An RFC 5545 RRULE value: FREQ (DAILY, WEEKLY, MONTHLY, YEARLY), INTERVAL, BYDAY, BYMONTHDAY, BYMONTH, COUNT or UNTIL; returned upper-case without a leading RRULE:",
   examples: ["FREQ=WEEKLY;BYDAY=MO,WE", "FREQ=MONTHLY;BYMONTHDAY=-1"]
 })

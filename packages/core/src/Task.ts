@@ -195,12 +195,16 @@ const newTaskFields = {
   tags: Schema.optional(Tags),
   due_date: Schema.optional(Schema.NullOr(DateTimeWithOffset)),
   recurrence: Schema.optional(Schema.NullOr(Recurrence)),
-  timezone: Schema.optional(Schema.NullOr(TimeZoneName).annotations({
-    description: "An IANA time zone name, such as Europe/Berlin, in which the task repeats; stored as sent; null is UTC"
-  })),
-  remind_at: Schema.optional(Schema.NullOr(DateTimeWithOffset).annotations({
-    description: "When to remind: an RFC 3339 date-time with an offset; a copy keeps its distance from due_date"
-  }))
+  timezone: Schema.optional(
+    Schema.NullOr(TimeZoneName).annotations({
+      description: "An IANA time zone name, such as Europe/Berlin, in which the task repeats; stored as sent; null is UTC"
+    })
+  ),
+  remind_at: Schema.optional(
+    Schema.NullOr(DateTimeWithOffset).annotations({
+      description: "When to remind: an RFC 3339 date-time with an offset; a copy keeps its distance from due_date"
+    })
+  )
 }
 
 /** What a caller may write when creating a task; anything else in the body is ignored. */

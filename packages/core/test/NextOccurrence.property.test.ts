@@ -43,8 +43,20 @@ const untilText = (instant: number, asDate: boolean) => {
 const ruleShape: fc.Arbitrary<Omit<OracleRule, "count" | "until">> = fc.oneof(
   fc.record({ freq: fc.constant("DAILY" as const), interval, byDay: byDayPlain, byMonthDay: fc.constant([]), byMonth: fc.constant([]) }),
   fc.record({ freq: fc.constant("WEEKLY" as const), interval, byDay: byDayPlain, byMonthDay: fc.constant([]), byMonth: fc.constant([]) }),
-  fc.record({ freq: fc.constant("MONTHLY" as const), interval, byDay: byDayOrdinal, byMonthDay: maybeList(monthDay), byMonth: fc.constant([]) }),
-  fc.record({ freq: fc.constant("YEARLY" as const), interval, byDay: byDayOrdinal, byMonthDay: maybeList(monthDay), byMonth: maybeList(month) })
+  fc.record({
+    freq: fc.constant("MONTHLY" as const),
+    interval,
+    byDay: byDayOrdinal,
+    byMonthDay: maybeList(monthDay),
+    byMonth: fc.constant([])
+  }),
+  fc.record({
+    freq: fc.constant("YEARLY" as const),
+    interval,
+    byDay: byDayOrdinal,
+    byMonthDay: maybeList(monthDay),
+    byMonth: maybeList(month)
+  })
 )
 
 /** A wall-clock due time, often near a daylight-saving change (small hours, March/April, October/November). */
@@ -148,8 +160,7 @@ const aroundTransition = fc.record({
   return { rule, zone: transition.zone, due, completedAt: Math.max(due, transition.at + completedBeforeChange) }
 })
 
-const countOf = (recurrence: string) =>
-  Either.getOrThrow(parseRecurrence(recurrence)).count
+const countOf = (recurrence: string) => Either.getOrThrow(parseRecurrence(recurrence)).count
 
 describe("the next occurrence, against a day-by-day walk of the calendar", () => {
   it("is the walk's first instance later than the due date and the completion, with COUNT, UNTIL and the reminder carried", () => {

@@ -139,7 +139,12 @@ describe("the next occurrence", () => {
   })
 
   it("the reminder keeps its distance from the due date, before or after it", () => {
-    const before = recurringTask({ due: "2026-03-28T09:00:00+01:00", recurrence: "FREQ=DAILY", timezone: "Europe/Berlin", remindAt: "2026-03-27T09:00:00+01:00" })
+    const before = recurringTask({
+      due: "2026-03-28T09:00:00+01:00",
+      recurrence: "FREQ=DAILY",
+      timezone: "Europe/Berlin",
+      remindAt: "2026-03-27T09:00:00+01:00"
+    })
     const copy = nextOccurrence(before, before.due_date!)!
     expect(DateTime.toEpochMillis(copy.due_date!) - DateTime.toEpochMillis(copy.remind_at!)).toBe(24 * 3_600_000)
     const after = recurringTask({ due: "2026-06-01T09:00:00Z", recurrence: "FREQ=DAILY", remindAt: "2026-06-01T09:30:00Z" })
@@ -171,7 +176,9 @@ describe("the next occurrence", () => {
   })
 
   it("a rule that selects no date ever has no next occurrence, and says so at once", () => {
-    for (const recurrence of ["FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30", "FREQ=MONTHLY;BYMONTHDAY=1;BYDAY=5MO", "FREQ=DAILY;INTERVAL=7;BYDAY=TU"]) {
+    for (
+      const recurrence of ["FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30", "FREQ=MONTHLY;BYMONTHDAY=1;BYDAY=5MO", "FREQ=DAILY;INTERVAL=7;BYDAY=TU"]
+    ) {
       const started = performance.now()
       expect(nextOccurrence(recurringTask({ due: "2026-06-03T09:00:00Z", recurrence }), at("2026-06-03T09:00:00Z"))).toBeNull()
       expect(performance.now() - started).toBeLessThan(500)
@@ -192,9 +199,17 @@ describe("RFC 5545's own examples", () => {
   })
 
   it("every other week on Monday, Wednesday and Friday until December 24", () => {
-    const dues = series(rfc("1997-09-01T09:00:00-04:00", "FREQ=WEEKLY;INTERVAL=2;UNTIL=19971224T000000Z;WKST=MO;BYDAY=MO,WE,FR".replace(";WKST=MO", "")), 100)
+    const dues = series(
+      rfc("1997-09-01T09:00:00-04:00", "FREQ=WEEKLY;INTERVAL=2;UNTIL=19971224T000000Z;WKST=MO;BYDAY=MO,WE,FR".replace(";WKST=MO", "")),
+      100
+    )
     expect(dues.slice(0, 6).map((due) => due.slice(0, 10))).toEqual([
-      "1997-09-03", "1997-09-05", "1997-09-15", "1997-09-17", "1997-09-19", "1997-09-29"
+      "1997-09-03",
+      "1997-09-05",
+      "1997-09-15",
+      "1997-09-17",
+      "1997-09-19",
+      "1997-09-29"
     ])
     expect(dues.at(-1)?.slice(0, 10)).toBe("1997-12-22")
     expect(dues).toHaveLength(24)
@@ -213,8 +228,15 @@ describe("RFC 5545's own examples", () => {
   it("yearly in June and July, ten times", () => {
     const dues = series(rfc("1997-06-10T09:00:00-04:00", "FREQ=YEARLY;COUNT=10;BYMONTH=6,7"), 20)
     expect(dues.map((due) => due.slice(0, 10))).toEqual([
-      "1997-07-10", "1998-06-10", "1998-07-10", "1999-06-10", "1999-07-10",
-      "2000-06-10", "2000-07-10", "2001-06-10", "2001-07-10"
+      "1997-07-10",
+      "1998-06-10",
+      "1998-07-10",
+      "1999-06-10",
+      "1999-07-10",
+      "2000-06-10",
+      "2000-07-10",
+      "2001-06-10",
+      "2001-07-10"
     ])
   })
 

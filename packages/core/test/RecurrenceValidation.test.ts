@@ -42,29 +42,65 @@ describe("a recurrence", () => {
   const refused: ReadonlyArray<readonly [string, unknown, string]> = [
     ["an empty value", "", "must be an RRULE value such as FREQ=WEEKLY;BYDAY=MO"],
     ["a non-string", 7, "must be a string"],
-    ["a part that is not NAME=VALUE", "FREQ=DAILY;;COUNT=2", "must be NAME=VALUE parts separated by semicolons, such as FREQ=WEEKLY;BYDAY=MO"],
-    ["a part outside the subset", "FREQ=DAILY;BYHOUR=9", "BYHOUR is not supported; the parts allowed are FREQ, INTERVAL, BYDAY, BYMONTHDAY, BYMONTH, COUNT, UNTIL"],
-    ["WKST", "FREQ=WEEKLY;WKST=SU", "WKST is not supported; the parts allowed are FREQ, INTERVAL, BYDAY, BYMONTHDAY, BYMONTH, COUNT, UNTIL"],
+    [
+      "a part that is not NAME=VALUE",
+      "FREQ=DAILY;;COUNT=2",
+      "must be NAME=VALUE parts separated by semicolons, such as FREQ=WEEKLY;BYDAY=MO"
+    ],
+    [
+      "a part outside the subset",
+      "FREQ=DAILY;BYHOUR=9",
+      "BYHOUR is not supported; the parts allowed are FREQ, INTERVAL, BYDAY, BYMONTHDAY, BYMONTH, COUNT, UNTIL"
+    ],
+    [
+      "WKST",
+      "FREQ=WEEKLY;WKST=SU",
+      "WKST is not supported; the parts allowed are FREQ, INTERVAL, BYDAY, BYMONTHDAY, BYMONTH, COUNT, UNTIL"
+    ],
     ["a repeated part", "FREQ=DAILY;INTERVAL=2;INTERVAL=3", "INTERVAL may be given only once"],
     ["no FREQ", "INTERVAL=2", "needs FREQ (DAILY, WEEKLY, MONTHLY or YEARLY)"],
     ["an hourly FREQ", "FREQ=HOURLY", "FREQ must be DAILY, WEEKLY, MONTHLY or YEARLY"],
     ["INTERVAL 0", "FREQ=DAILY;INTERVAL=0", "INTERVAL must be a whole number from 1 to 1000"],
     ["INTERVAL 1001", "FREQ=DAILY;INTERVAL=1001", "INTERVAL must be a whole number from 1 to 1000"],
-    ["a weekday that is not one", "FREQ=WEEKLY;BYDAY=MO,XX", "BYDAY must list weekdays (MO, TU, WE, TH, FR, SA, SU) separated by commas, each with an optional ordinal from 1 to 5 or -1 to -5 (1MO, -1FR)"],
-    ["an ordinal past 5", "FREQ=MONTHLY;BYDAY=6MO", "BYDAY must list weekdays (MO, TU, WE, TH, FR, SA, SU) separated by commas, each with an optional ordinal from 1 to 5 or -1 to -5 (1MO, -1FR)"],
+    [
+      "a weekday that is not one",
+      "FREQ=WEEKLY;BYDAY=MO,XX",
+      "BYDAY must list weekdays (MO, TU, WE, TH, FR, SA, SU) separated by commas, each with an optional ordinal from 1 to 5 or -1 to -5 (1MO, -1FR)"
+    ],
+    [
+      "an ordinal past 5",
+      "FREQ=MONTHLY;BYDAY=6MO",
+      "BYDAY must list weekdays (MO, TU, WE, TH, FR, SA, SU) separated by commas, each with an optional ordinal from 1 to 5 or -1 to -5 (1MO, -1FR)"
+    ],
     ["an ordinal with WEEKLY", "FREQ=WEEKLY;BYDAY=1MO", "BYDAY with an ordinal (such as 1MO or -1FR) needs FREQ=MONTHLY or FREQ=YEARLY"],
     ["an ordinal with DAILY", "FREQ=DAILY;BYDAY=-1FR", "BYDAY with an ordinal (such as 1MO or -1FR) needs FREQ=MONTHLY or FREQ=YEARLY"],
     ["BYMONTHDAY 0", "FREQ=MONTHLY;BYMONTHDAY=0", "BYMONTHDAY must list days of the month from 1 to 31 or -1 to -31, separated by commas"],
-    ["BYMONTHDAY 32", "FREQ=MONTHLY;BYMONTHDAY=32", "BYMONTHDAY must list days of the month from 1 to 31 or -1 to -31, separated by commas"],
+    [
+      "BYMONTHDAY 32",
+      "FREQ=MONTHLY;BYMONTHDAY=32",
+      "BYMONTHDAY must list days of the month from 1 to 31 or -1 to -31, separated by commas"
+    ],
     ["BYMONTHDAY with DAILY", "FREQ=DAILY;BYMONTHDAY=1", "BYMONTHDAY needs FREQ=MONTHLY or FREQ=YEARLY"],
     ["BYMONTHDAY with WEEKLY", "FREQ=WEEKLY;BYMONTHDAY=1", "BYMONTHDAY needs FREQ=MONTHLY or FREQ=YEARLY"],
     ["BYMONTH 13", "FREQ=YEARLY;BYMONTH=13", "BYMONTH must list months from 1 to 12, separated by commas"],
     ["BYMONTH with MONTHLY", "FREQ=MONTHLY;BYMONTH=1", "BYMONTH needs FREQ=YEARLY"],
     ["COUNT 0", "FREQ=DAILY;COUNT=0", "COUNT must be a whole number of 1 or more"],
     ["a negative COUNT", "FREQ=DAILY;COUNT=-1", "COUNT must be a whole number of 1 or more"],
-    ["UNTIL as a local date-time", "FREQ=DAILY;UNTIL=20301231T235959", "UNTIL must be a UTC date-time such as 20301231T235959Z, or a date such as 20301231"],
-    ["UNTIL on a day that does not exist", "FREQ=DAILY;UNTIL=20300230", "UNTIL must be a UTC date-time such as 20301231T235959Z, or a date such as 20301231"],
-    ["UNTIL in RFC 3339", "FREQ=DAILY;UNTIL=2030-12-31", "UNTIL must be a UTC date-time such as 20301231T235959Z, or a date such as 20301231"],
+    [
+      "UNTIL as a local date-time",
+      "FREQ=DAILY;UNTIL=20301231T235959",
+      "UNTIL must be a UTC date-time such as 20301231T235959Z, or a date such as 20301231"
+    ],
+    [
+      "UNTIL on a day that does not exist",
+      "FREQ=DAILY;UNTIL=20300230",
+      "UNTIL must be a UTC date-time such as 20301231T235959Z, or a date such as 20301231"
+    ],
+    [
+      "UNTIL in RFC 3339",
+      "FREQ=DAILY;UNTIL=2030-12-31",
+      "UNTIL must be a UTC date-time such as 20301231T235959Z, or a date such as 20301231"
+    ],
     ["COUNT with UNTIL", "FREQ=DAILY;COUNT=3;UNTIL=20301231", "COUNT and UNTIL cannot both be given"],
     ["a very long value", `FREQ=DAILY;BYDAY=${"MO,".repeat(200)}MO`, "must be at most 500 characters"]
   ]
@@ -91,7 +127,17 @@ describe("a recurrence", () => {
 describe("a time zone", () => {
   it.effect("is an IANA zone name the platform knows, stored as sent", () =>
     Effect.gen(function*() {
-      for (const timezone of ["Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "Asia/Kolkata", "UTC", "Etc/GMT+5", "America/Argentina/Buenos_Aires"]) {
+      for (
+        const timezone of [
+          "Europe/Berlin",
+          "America/New_York",
+          "Australia/Lord_Howe",
+          "Asia/Kolkata",
+          "UTC",
+          "Etc/GMT+5",
+          "America/Argentina/Buenos_Aires"
+        ]
+      ) {
         expect((yield* validate(NewTask)({ title: "t", timezone })).timezone).toBe(timezone)
       }
       expect((yield* validate(NewTask)({ title: "t", timezone: null })).timezone).toBeNull()

@@ -31,17 +31,20 @@ describe("a task on the wire", () => {
   for (
     const [name, value] of [
       ["with no description, tags or due date", task({})],
-      ["with every field set", task({
-        description: "Quarterly, with figures",
-        completed: true,
-        priority: "high",
-        tags: ["work", "q1"],
-        due_date: DateTime.unsafeMake("2026-03-31T17:00:00Z"),
-        recurrence: "FREQ=MONTHLY;BYMONTHDAY=-1",
-        timezone: "Europe/Berlin",
-        remind_at: DateTime.unsafeMake("2026-03-31T16:45:00Z"),
-        next_occurrence_id: 8 as TaskId
-      })]
+      [
+        "with every field set",
+        task({
+          description: "Quarterly, with figures",
+          completed: true,
+          priority: "high",
+          tags: ["work", "q1"],
+          due_date: DateTime.unsafeMake("2026-03-31T17:00:00Z"),
+          recurrence: "FREQ=MONTHLY;BYMONTHDAY=-1",
+          timezone: "Europe/Berlin",
+          remind_at: DateTime.unsafeMake("2026-03-31T16:45:00Z"),
+          next_occurrence_id: 8 as TaskId
+        })
+      ]
     ] as const
   ) {
     it(`is the Task schema's encoding, ${name}`, () => {

@@ -118,9 +118,7 @@ const listSql = (owner: UserId, query: TaskListQuery): readonly [string, Readonl
   }
   const direction = ascending ? "ASC" : "DESC"
   return [
-    `SELECT ${COLUMNS} FROM tasks WHERE ${where} ORDER BY ${expression} ${direction}, id ${direction} LIMIT ${
-      param(query.limit)
-    }`,
+    `SELECT ${COLUMNS} FROM tasks WHERE ${where} ORDER BY ${expression} ${direction}, id ${direction} LIMIT ${param(query.limit)}`,
     params
   ]
 }
@@ -232,8 +230,7 @@ export const layer: Layer.Layer<TaskRepository, never, SqlClient | Statements> =
         }))
       ).pipe(Effect.as(drafts.length), Effect.withSpan("PgTaskRepository.insertAll"))
 
-    const list = (owner: UserId, query: TaskListQuery) =>
-      Effect.map(rows<TaskRow>(...listSql(owner, query)), (found) => found.map(toTask))
+    const list = (owner: UserId, query: TaskListQuery) => Effect.map(rows<TaskRow>(...listSql(owner, query)), (found) => found.map(toTask))
 
     // The first three parameters of an update: id, owner and its time.
     const NEXT_UPDATED_AT = "updated_at = greatest($3::timestamptz, updated_at + interval '1 millisecond')"

@@ -14,16 +14,15 @@ const tasksOver = (config: Record<string, string>) =>
 
 const unreachable = { DATABASE_URL: "postgres://todo:s3cret@127.0.0.1:1/todo" }
 
-const failureOf = <A, E>(exit: Exit.Exit<A, E>) =>
-  Exit.isFailure(exit) && exit.cause._tag === "Fail" ? exit.cause.error : exit
+const failureOf = <A, E>(exit: Exit.Exit<A, E>) => Exit.isFailure(exit) && exit.cause._tag === "Fail" ? exit.cause.error : exit
 
-const built = (config: Record<string, string>) =>
-  Effect.scoped(Layer.build(Database.layer.pipe(Layer.provide(withConfig(config)))))
+const built = (config: Record<string, string>) => Effect.scoped(Layer.build(Database.layer.pipe(Layer.provide(withConfig(config)))))
 
 /** The migration status `layer` sees in the database `config` names. */
 const statusThrough = (layer: Layer.Layer<SqlClient, unknown>, config: Record<string, string>) =>
-  Effect.scoped(Effect.flatMap(Layer.build(layer.pipe(Layer.provide(withConfig(config)))), (context) =>
-    Effect.provide(migrationStatus, context)))
+  Effect.scoped(
+    Effect.flatMap(Layer.build(layer.pipe(Layer.provide(withConfig(config)))), (context) => Effect.provide(migrationStatus, context))
+  )
 
 const ALL = Object.keys(MIGRATIONS)
 
@@ -41,18 +40,18 @@ const warningsOf = <A, E>(self: Effect.Effect<A, E>) =>
 const importedAt = DateTime.unsafeMake(Date.UTC(2026, 0, 1))
 const importOf = (count: number): ReadonlyArray<ImportDraft> =>
   Array.from({ length: count }, (_, n) => ({
-  title: `imported ${n}`,
-  description: "x".repeat(500),
-  completed: false,
-  priority: "medium",
-  tags: ["a", "b"],
-  due_date: null,
-  created_at: importedAt,
-  updated_at: importedAt,
-  recurrence: null,
-  timezone: null,
-  remind_at: null,
-  next_occurrence_index: null
+    title: `imported ${n}`,
+    description: "x".repeat(500),
+    completed: false,
+    priority: "medium",
+    tags: ["a", "b"],
+    due_date: null,
+    created_at: importedAt,
+    updated_at: importedAt,
+    recurrence: null,
+    timezone: null,
+    remind_at: null,
+    next_occurrence_index: null
   }))
 
 describe("Database.layer", () => {
@@ -67,24 +66,28 @@ describe("Database.layer", () => {
       expect(JSON.stringify(error)).not.toMatch(/127\.0\.0\.1|s3cret|todo:/)
     }))
 
-  it.live("an unreachable DATABASE_URL is retried with a warning each time until DATABASE_CONNECT_TIMEOUT_S, then fails", () =>
-    Effect.gen(function*() {
-      const started = Date.now()
-      const { exit, warnings } = yield* warningsOf(built({ ...unreachable, DATABASE_CONNECT_TIMEOUT_S: "2" }))
-      const elapsed = Date.now() - started
-      expect(elapsed).toBeGreaterThanOrEqual(2_000)
-      expect(elapsed).toBeLessThan(8_000)
-      expect(failureOf(exit)).toMatchObject({
-        _tag: "RepositoryUnavailable",
-        reason: "the database cannot be reached (gave up after 2 s, DATABASE_CONNECT_TIMEOUT_S)"
-      })
-      // 250 ms doubling: tried again at about 0.25, 0.75, 1.75 and 3.75 s.
-      expect(warnings.length).toBeGreaterThanOrEqual(3)
-      expect(warnings.length).toBeLessThanOrEqual(5)
-      for (const warning of warnings) {
-        expect(warning).toBe("the database is not available yet, retrying: the database cannot be reached")
-      }
-    }), { timeout: 15_000 })
+  it.live(
+    "an unreachable DATABASE_URL is retried with a warning each time until DATABASE_CONNECT_TIMEOUT_S, then fails",
+    () =>
+      Effect.gen(function*() {
+        const started = Date.now()
+        const { exit, warnings } = yield* warningsOf(built({ ...unreachable, DATABASE_CONNECT_TIMEOUT_S: "2" }))
+        const elapsed = Date.now() - started
+        expect(elapsed).toBeGreaterThanOrEqual(2_000)
+        expect(elapsed).toBeLessThan(8_000)
+        expect(failureOf(exit)).toMatchObject({
+          _tag: "RepositoryUnavailable",
+          reason: "the database cannot be reached (gave up after 2 s, DATABASE_CONNECT_TIMEOUT_S)"
+        })
+        // 250 ms doubling: tried again at about 0.25, 0.75, 1.75 and 3.75 s.
+        expect(warnings.length).toBeGreaterThanOrEqual(3)
+        expect(warnings.length).toBeLessThanOrEqual(5)
+        for (const warning of warnings) {
+          expect(warning).toBe("the database is not available yet, retrying: the database cannot be reached")
+        }
+      }),
+    { timeout: 15_000 }
+  )
 
   it.live("without DATABASE_URL the tasks outlive the process, in a DATA_DIR created on demand", () =>
     Effect.gen(function*() {
@@ -164,25 +167,29 @@ describeOnPostgres("Database.layer on a PostgreSQL server", () => {
       expect(yield* repository.removeAllOf(user)).toBe(0)
     }).pipe(Effect.scoped), { timeout: 30_000 })
 
-  it.live("a database that stops answering fails each request and an import within about 5 s, on open and on new connections", () =>
-    Effect.gen(function*() {
-      const { relay, url } = yield* relayedSchema
-      const context = yield* Layer.build(Database.layer.pipe(Layer.provide(withConfig({ DATABASE_URL: url }))))
-      const repository = yield* Effect.provide(TaskRepository, context)
-      yield* repository.ping
+  it.live(
+    "a database that stops answering fails each request and an import within about 5 s, on open and on new connections",
+    () =>
+      Effect.gen(function*() {
+        const { relay, url } = yield* relayedSchema
+        const context = yield* Layer.build(Database.layer.pipe(Layer.provide(withConfig({ DATABASE_URL: url }))))
+        const repository = yield* Effect.provide(TaskRepository, context)
+        yield* repository.ping
 
-      yield* relay.freeze
-      const started = Date.now()
-      const errors = yield* Effect.all(
-        [
-          ...Array.from({ length: 12 }, () => Effect.flip(repository.findById(user, 1 as TaskId))),
-          Effect.flip(repository.insertAll(user, importOf(10_000)))
-        ],
-        { concurrency: "unbounded" }
-      )
-      expect(errors.map((error) => error._tag)).toEqual(Array(13).fill("RepositoryUnavailable"))
-      expect(Date.now() - started).toBeLessThan(6_000)
-    }).pipe(Effect.scoped), { timeout: 30_000 })
+        yield* relay.freeze
+        const started = Date.now()
+        const errors = yield* Effect.all(
+          [
+            ...Array.from({ length: 12 }, () => Effect.flip(repository.findById(user, 1 as TaskId))),
+            Effect.flip(repository.insertAll(user, importOf(10_000)))
+          ],
+          { concurrency: "unbounded" }
+        )
+        expect(errors.map((error) => error._tag)).toEqual(Array(13).fill("RepositoryUnavailable"))
+        expect(Date.now() - started).toBeLessThan(6_000)
+      }).pipe(Effect.scoped),
+    { timeout: 30_000 }
+  )
 
   it.live("a server that comes up while the layer starts is waited for", () =>
     Effect.gen(function*() {
@@ -206,21 +213,30 @@ describeOnPostgres("Database.layer on a PostgreSQL server", () => {
       expect(yield* statusThrough(Database.connectionLayer, config)).toEqual({ applied: ALL, pending: [] })
     }).pipe(Effect.scoped), { timeout: 30_000 })
 
-  it.live("a database or a role the server does not have fails at once, as DATABASE_URL, in the server's words", () =>
-    Effect.gen(function*() {
-      const server = new URL(testDatabaseUrl!)
-      const noDatabase = new URL(server)
-      noDatabase.pathname = "/todo_no_such_database"
-      const noRole = new URL(server)
-      noRole.username = "todo_no_such_role"
-      for (const [url, words] of [[noDatabase, /database "todo_no_such_database" does not exist \(SQLSTATE 3D000\)/], [noRole, /role "todo_no_such_role" does not exist \(SQLSTATE 28000\)/]] as const) {
-        const started = Date.now()
-        const error = failureOf(yield* Effect.exit(built({ DATABASE_URL: url.href, DATABASE_CONNECT_TIMEOUT_S: "30" })))
-        expect(Date.now() - started).toBeLessThan(5_000)
-        expect(error).toMatchObject({ _op: "InvalidData", path: ["DATABASE_URL"] })
-        expect((error as { message: string }).message).toMatch(words)
-      }
-    }), { timeout: 30_000 })
+  it.live(
+    "a database or a role the server does not have fails at once, as DATABASE_URL, in the server's words",
+    () =>
+      Effect.gen(function*() {
+        const server = new URL(testDatabaseUrl!)
+        const noDatabase = new URL(server)
+        noDatabase.pathname = "/todo_no_such_database"
+        const noRole = new URL(server)
+        noRole.username = "todo_no_such_role"
+        for (
+          const [url, words] of [[noDatabase, /database "todo_no_such_database" does not exist \(SQLSTATE 3D000\)/], [
+            noRole,
+            /role "todo_no_such_role" does not exist \(SQLSTATE 28000\)/
+          ]] as const
+        ) {
+          const started = Date.now()
+          const error = failureOf(yield* Effect.exit(built({ DATABASE_URL: url.href, DATABASE_CONNECT_TIMEOUT_S: "30" })))
+          expect(Date.now() - started).toBeLessThan(5_000)
+          expect(error).toMatchObject({ _op: "InvalidData", path: ["DATABASE_URL"] })
+          expect((error as { message: string }).message).toMatch(words)
+        }
+      }),
+    { timeout: 30_000 }
+  )
 
   it.live("an import of 10,000 tasks is not cut short by the operation timeout", () =>
     Effect.gen(function*() {

@@ -101,12 +101,14 @@ export const mcpToolContract = (harness: () => McpHarness, timeout = 60_000) => 
     it("complete a recurring task into its next occurrence, once, in the task's zone", async () => {
       const user = freshUser("gardener")
       await session(user, async (client) => {
-        const plants = succeeded(await call(client, "add_task", {
-          title: "Water the plants",
-          due_date: "2030-03-25T09:00:00+01:00",
-          recurrence: "FREQ=WEEKLY;BYDAY=MO",
-          timezone: "Europe/Berlin"
-        }))
+        const plants = succeeded(
+          await call(client, "add_task", {
+            title: "Water the plants",
+            due_date: "2030-03-25T09:00:00+01:00",
+            recurrence: "FREQ=WEEKLY;BYDAY=MO",
+            timezone: "Europe/Berlin"
+          })
+        )
         const done = succeeded(await call(client, "complete_task", { id: plants.id, completed: true }))
         expect(done).toMatchObject({ completed: true, next_occurrence_id: expect.any(Number) })
         expect(succeeded(await call(client, "get_task", { id: done.next_occurrence_id }))).toMatchObject({

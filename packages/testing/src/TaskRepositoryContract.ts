@@ -57,12 +57,36 @@ const pageThrough = (user: UserId, query: Record<string, string>, limit: number,
  * Inserted in this order, so ids ascend from A to F.
  */
 const sortFixture = [
-  { title: "banana", priority: "high", due_date: "2026-03-01T00:00:00Z", created_at: "2026-01-01T00:00:01Z", updated_at: "2026-01-01T00:00:05Z" },
+  {
+    title: "banana",
+    priority: "high",
+    due_date: "2026-03-01T00:00:00Z",
+    created_at: "2026-01-01T00:00:01Z",
+    updated_at: "2026-01-01T00:00:05Z"
+  },
   { title: "Apple", priority: "low", due_date: null, created_at: "2026-01-01T00:00:02Z", updated_at: "2026-01-01T00:00:04Z" },
-  { title: "cherry", priority: "medium", due_date: "2026-02-01T00:00:00Z", created_at: "2026-01-01T00:00:03Z", updated_at: "2026-01-01T00:00:06Z" },
+  {
+    title: "cherry",
+    priority: "medium",
+    due_date: "2026-02-01T00:00:00Z",
+    created_at: "2026-01-01T00:00:03Z",
+    updated_at: "2026-01-01T00:00:06Z"
+  },
   { title: "apple", priority: "high", due_date: null, created_at: "2026-01-01T00:00:04Z", updated_at: "2026-01-01T00:00:01Z" },
-  { title: "Émile", priority: "medium", due_date: "2026-02-01T00:00:00Z", created_at: "2026-01-01T00:00:05Z", updated_at: "2026-01-01T00:00:03Z" },
-  { title: "zebra", priority: "low", due_date: "2026-01-15T00:00:00Z", created_at: "2026-01-01T00:00:05Z", updated_at: "2026-01-01T00:00:02Z" }
+  {
+    title: "Émile",
+    priority: "medium",
+    due_date: "2026-02-01T00:00:00Z",
+    created_at: "2026-01-01T00:00:05Z",
+    updated_at: "2026-01-01T00:00:03Z"
+  },
+  {
+    title: "zebra",
+    priority: "low",
+    due_date: "2026-01-15T00:00:00Z",
+    created_at: "2026-01-01T00:00:05Z",
+    updated_at: "2026-01-01T00:00:02Z"
+  }
 ]
 
 const ascendingTitles: Record<SortKey, ReadonlyArray<string>> = {
@@ -77,8 +101,7 @@ const ascendingTitles: Record<SortKey, ReadonlyArray<string>> = {
 
 const sortKeys = Object.keys(ascendingTitles) as ReadonlyArray<SortKey>
 
-const seedSortFixture = (user: UserId) =>
-  Effect.flatMap(Tasks, (tasks) => tasks.importAll(user, sortFixture.map((task) => imported(task))))
+const seedSortFixture = (user: UserId) => Effect.flatMap(Tasks, (tasks) => tasks.importAll(user, sortFixture.map((task) => imported(task))))
 
 export const taskRepositoryContract = (name: string, repository: Layer.Layer<TaskRepository, unknown>): void => {
   layer(Tasks.layer.pipe(Layer.provideMerge(repository)), { timeout: "60 seconds" })(`TaskRepository contract: ${name}`, (it) => {
@@ -108,17 +131,20 @@ export const taskRepositoryContract = (name: string, repository: Layer.Layer<Tas
       Effect.gen(function*() {
         const tasks = yield* Tasks
         const user = freshUser()
-        const created = yield* tasks.create(user, newTask({
-          title: "Report",
-          description: "Quarterly numbers",
-          completed: true,
-          priority: "high",
-          tags: ["work", "Q3", "urgent"],
-          due_date: "2026-05-01T18:30:00+02:00",
-          recurrence: "rrule:freq=monthly;bymonthday=-1",
-          timezone: "Europe/Berlin",
-          remind_at: "2026-05-01T18:00:00+02:00"
-        }))
+        const created = yield* tasks.create(
+          user,
+          newTask({
+            title: "Report",
+            description: "Quarterly numbers",
+            completed: true,
+            priority: "high",
+            tags: ["work", "Q3", "urgent"],
+            due_date: "2026-05-01T18:30:00+02:00",
+            recurrence: "rrule:freq=monthly;bymonthday=-1",
+            timezone: "Europe/Berlin",
+            remind_at: "2026-05-01T18:00:00+02:00"
+          })
+        )
         const read = yield* tasks.get(user, created.id)
         expect(read).toEqual(created)
         expect(read.tags).toEqual(["work", "Q3", "urgent"])
@@ -173,12 +199,15 @@ export const taskRepositoryContract = (name: string, repository: Layer.Layer<Tas
       Effect.gen(function*() {
         const tasks = yield* Tasks
         const user = freshUser()
-        const task = yield* tasks.create(user, newTask({
-          title: "Draft",
-          description: "notes",
-          tags: ["a"],
-          due_date: "2026-01-01T00:00:00Z"
-        }))
+        const task = yield* tasks.create(
+          user,
+          newTask({
+            title: "Draft",
+            description: "notes",
+            tags: ["a"],
+            due_date: "2026-01-01T00:00:00Z"
+          })
+        )
         const renamed = yield* tasks.update(user, task.id, patch({ title: "Final", priority: "low" }))
         expect(renamed).toMatchObject({ title: "Final", priority: "low", description: "notes", tags: ["a"] })
         expect(renamed.due_date).not.toBeNull()
@@ -192,11 +221,15 @@ export const taskRepositoryContract = (name: string, repository: Layer.Layer<Tas
         const tasks = yield* Tasks
         const user = freshUser()
         const task = yield* tasks.create(user, newTask({ title: "Rent", due_date: "2026-01-31T09:00:00Z" }))
-        const recurring = yield* tasks.update(user, task.id, patch({
-          recurrence: "FREQ=MONTHLY;BYMONTHDAY=-1",
-          timezone: "America/New_York",
-          remind_at: "2026-01-30T09:00:00Z"
-        }))
+        const recurring = yield* tasks.update(
+          user,
+          task.id,
+          patch({
+            recurrence: "FREQ=MONTHLY;BYMONTHDAY=-1",
+            timezone: "America/New_York",
+            remind_at: "2026-01-30T09:00:00Z"
+          })
+        )
         expect(recurring).toMatchObject({ recurrence: "FREQ=MONTHLY;BYMONTHDAY=-1", timezone: "America/New_York" })
         expect(DateTime.formatIso(recurring.remind_at!)).toBe("2026-01-30T09:00:00.000Z")
         const cleared = yield* tasks.update(user, task.id, patch({ recurrence: null, timezone: null, remind_at: null }))
@@ -227,7 +260,11 @@ export const taskRepositoryContract = (name: string, repository: Layer.Layer<Tas
         expect((yield* tasks.update(user, recurring.id, patch({ recurrence: null, due_date: null }))).recurrence).toBeNull()
         expect((yield* tasks.update(user, dateless.id, patch({ recurrence: "FREQ=WEEKLY", due_date: "2026-01-01T09:00:00Z" }))).recurrence)
           .toBe("FREQ=WEEKLY")
-        expect((yield* tasks.update(user, dateless.id, patch({ recurrence: "FREQ=DAILY" }), { expectedVersion: versionOf(yield* tasks.get(user, dateless.id)) })).recurrence)
+        expect(
+          (yield* tasks.update(user, dateless.id, patch({ recurrence: "FREQ=DAILY" }), {
+            expectedVersion: versionOf(yield* tasks.get(user, dateless.id))
+          })).recurrence
+        )
           .toBe("FREQ=DAILY")
       }))
 
@@ -326,13 +363,24 @@ export const taskRepositoryContract = (name: string, repository: Layer.Layer<Tas
         const tasks = yield* Tasks
         const user = freshUser()
         yield* tasks.importAll(user, [
-          imported({ title: "Pay rent", description: "before the 5th", completed: true, priority: "high", tags: ["Home", "money"], due_date: "2026-02-05T00:00:00Z" }),
+          imported({
+            title: "Pay rent",
+            description: "before the 5th",
+            completed: true,
+            priority: "high",
+            tags: ["Home", "money"],
+            due_date: "2026-02-05T00:00:00Z"
+          }),
           imported({ title: "Call mum", priority: "low", tags: ["family"], due_date: "2026-02-10T12:00:00Z" }),
           imported({ title: "Fix bike", description: "RENT a pump", tags: ["home"] }),
           imported({ title: "100% done_ish", description: null })
         ])
         expect(titles(yield* listAll(user, { status: "completed" }))).toEqual(["Pay rent"])
-        expect(titles(yield* listAll(user, { status: "pending", sort: "title", order: "asc" }))).toEqual(["100% done_ish", "Call mum", "Fix bike"])
+        expect(titles(yield* listAll(user, { status: "pending", sort: "title", order: "asc" }))).toEqual([
+          "100% done_ish",
+          "Call mum",
+          "Fix bike"
+        ])
         expect(titles(yield* listAll(user, { priority: "low" }))).toEqual(["Call mum"])
         expect(titles(yield* listAll(user, { tag: "HOME", sort: "title", order: "asc" }))).toEqual(["Fix bike", "Pay rent"])
         expect(titles(yield* listAll(user, { q: "rent", sort: "title", order: "asc" }))).toEqual(["Fix bike", "Pay rent"])
@@ -342,7 +390,16 @@ export const taskRepositoryContract = (name: string, repository: Layer.Layer<Tas
         expect(titles(yield* listAll(user, { q: "\\" }))).toEqual([])
         expect(titles(yield* listAll(user, { due_before: "2026-02-05T00:00:00Z" }))).toEqual(["Pay rent"])
         expect(titles(yield* listAll(user, { due_after: "2026-02-05T00:00:01Z" }))).toEqual(["Call mum"])
-        expect(titles(yield* listAll(user, { due_after: "2026-02-01T00:00:00+01:00", due_before: "2026-02-28T00:00:00Z", sort: "due_date", order: "asc" })))
+        expect(
+          titles(
+            yield* listAll(user, {
+              due_after: "2026-02-01T00:00:00+01:00",
+              due_before: "2026-02-28T00:00:00Z",
+              sort: "due_date",
+              order: "asc"
+            })
+          )
+        )
           .toEqual(["Pay rent", "Call mum"])
         expect(titles(yield* listAll(user, { status: "completed", tag: "family" }))).toEqual([])
       }))
@@ -510,17 +567,20 @@ export const taskRepositoryContract = (name: string, repository: Layer.Layer<Tas
 
     const weekly = (user: UserId, fields: Record<string, unknown> = {}) =>
       Effect.flatMap(Tasks, (tasks) =>
-        tasks.create(user, newTask({
-          title: "Water the plants",
-          description: "the big ones too",
-          priority: "high",
-          tags: ["home", "Garden"],
-          due_date: "2026-03-23T09:00:00+01:00",
-          recurrence: "FREQ=WEEKLY;BYDAY=MO",
-          timezone: "Europe/Berlin",
-          remind_at: "2026-03-23T08:45:00+01:00",
-          ...fields
-        })))
+        tasks.create(
+          user,
+          newTask({
+            title: "Water the plants",
+            description: "the big ones too",
+            priority: "high",
+            tags: ["home", "Garden"],
+            due_date: "2026-03-23T09:00:00+01:00",
+            recurrence: "FREQ=WEEKLY;BYDAY=MO",
+            timezone: "Europe/Berlin",
+            remind_at: "2026-03-23T08:45:00+01:00",
+            ...fields
+          })
+        ))
 
     const completions: ReadonlyArray<readonly [string, (user: UserId, id: TaskId) => Effect.Effect<Task, unknown, Tasks>]> = [
       ["a toggle", (user, id) => Effect.flatMap(Tasks, (tasks) => tasks.toggleCompleted(user, id))],
@@ -581,7 +641,9 @@ export const taskRepositoryContract = (name: string, repository: Layer.Layer<Tas
             i % 2 === 0 ? tasks.setCompleted(user, task.id, true) : tasks.update(user, task.id, patch({ completed: true }))),
           { concurrency: "unbounded" }
         )
-        const linked = new Set(results.map((result) => result.next_occurrence_id))
+        const linked = new Set(results.map((result) =>
+          result.next_occurrence_id
+        ))
         expect(linked.size).toBe(1)
         expect([...linked][0]).not.toBeNull()
         expect(yield* listAll(user, {})).toHaveLength(2)
@@ -614,7 +676,9 @@ export const taskRepositoryContract = (name: string, repository: Layer.Layer<Tas
         const tasks = yield* Tasks
         const user = freshUser()
         const created = yield* weekly(user, { completed: true })
-        yield* tasks.importAll(user, [imported({ title: "done", completed: true, due_date: "2026-01-01T09:00:00Z", recurrence: "FREQ=DAILY" })])
+        yield* tasks.importAll(user, [
+          imported({ title: "done", completed: true, due_date: "2026-01-01T09:00:00Z", recurrence: "FREQ=DAILY" })
+        ])
         const plain = yield* tasks.create(user, newTask({ title: "once", due_date: "2026-01-01T09:00:00Z" }))
         expect((yield* tasks.setCompleted(user, plain.id, true)).next_occurrence_id).toBeNull()
         expect((yield* tasks.setCompleted(user, created.id, true)).next_occurrence_id).toBeNull()

@@ -118,8 +118,7 @@ const selects = (rule: OracleRule, startDay: number, n: number): boolean => {
   const date = dateOf(n)
   const monthFirst = dayNumber(date.year, date.month, 1)
   const monthLast = dayNumber(date.year, date.month + 1, 1) - 1
-  const monthDayMatches = () =>
-    rule.byMonthDay.some((md) => (md > 0 ? date.day === md : n === monthLast + md + 1))
+  const monthDayMatches = () => rule.byMonthDay.some((md) => (md > 0 ? date.day === md : n === monthLast + md + 1))
   const weekdayMatches = (inYear: boolean) =>
     rule.byDay.some((byDay) => {
       if (WEEKDAYS.indexOf(byDay.weekday) !== date.weekday) return false

@@ -42,7 +42,12 @@ export const recurringTasks = (api: (path: string, call?: Call) => Promise<Reply
         remind_at: "2030-03-25T07:45:00.000Z",
         next_occurrence_id: null
       })
-      expect(await create({ title: "plain" })).toMatchObject({ recurrence: null, timezone: null, remind_at: null, next_occurrence_id: null })
+      expect(await create({ title: "plain" })).toMatchObject({
+        recurrence: null,
+        timezone: null,
+        remind_at: null,
+        next_occurrence_id: null
+      })
     })
 
     it("a rule outside the subset, or one without a due date, is 422 naming recurrence; an unknown zone names timezone", async () => {
@@ -74,7 +79,10 @@ export const recurringTasks = (api: (path: string, call?: Call) => Promise<Reply
 
     const completingRoutes: ReadonlyArray<readonly [string, (id: number) => Promise<Reply>]> = [
       ["PATCH …/complete without a body", (id) => api(`/api/${user}/tasks/${id}/complete`, { method: "PATCH" })],
-      ["PATCH …/complete with {completed: true}", (id) => api(`/api/${user}/tasks/${id}/complete`, { method: "PATCH", body: { completed: true } })],
+      [
+        "PATCH …/complete with {completed: true}",
+        (id) => api(`/api/${user}/tasks/${id}/complete`, { method: "PATCH", body: { completed: true } })
+      ],
       ["PUT with completed: true", (id) => api(`/api/${user}/tasks/${id}`, { method: "PUT", body: { completed: true } })],
       ["PATCH with completed: true", (id) => api(`/api/${user}/tasks/${id}`, { method: "PATCH", body: { completed: true } })],
       ["PATCH /api/tasks/{id}/complete", (id) => api(`/api/tasks/${id}/complete`, { method: "PATCH" })]
@@ -115,9 +123,9 @@ export const recurringTasks = (api: (path: string, call?: Call) => Promise<Reply
 
     it("twenty completions at once: one copy, and every answer names it", async () => {
       const task = await create()
-      const replies = await Promise.all(Array.from({ length: 20 }, () =>
-        api(`/api/${user}/tasks/${task.id}/complete`, { method: "PATCH", body: { completed: true } })
-      ))
+      const replies = await Promise.all(
+        Array.from({ length: 20 }, () => api(`/api/${user}/tasks/${task.id}/complete`, { method: "PATCH", body: { completed: true } }))
+      )
       expect(replies.map((reply) => reply.status)).toEqual(replies.map(() => 200))
       expect(new Set(replies.map((reply) => reply.json.next_occurrence_id)).size).toBe(1)
       expect(await taskCount()).toBe(2)
