@@ -147,13 +147,19 @@ const relayedSchema = Effect.gen(function*() {
   return { relay, url: viaRelay.toString() }
 })
 
+/** The repository over a relayed schema, answering. */
+const relayedRepository = Effect.gen(function*() {
+  const { relay, url } = yield* relayedSchema
+  const context = yield* Layer.build(Database.layer.pipe(Layer.provide(withConfig({ DATABASE_URL: url }))))
+  const repository = yield* Effect.provide(TaskRepository, context)
+  yield* repository.ping
+  return { relay, repository }
+})
+
 describeOnPostgres("Database.layer on a PostgreSQL server", () => {
   it.live("a lost database is RepositoryUnavailable within seconds, and the pool recovers when it is back", () =>
     Effect.gen(function*() {
-      const { relay, url } = yield* relayedSchema
-      const context = yield* Layer.build(Database.layer.pipe(Layer.provide(withConfig({ DATABASE_URL: url }))))
-      const repository = yield* Effect.provide(TaskRepository, context)
-      yield* repository.ping
+      const { relay, repository } = yield* relayedRepository
 
       yield* relay.cut
       const started = Date.now()
@@ -171,10 +177,7 @@ describeOnPostgres("Database.layer on a PostgreSQL server", () => {
     "a database that stops answering fails each request and an import within about 5 s, on open and on new connections",
     () =>
       Effect.gen(function*() {
-        const { relay, url } = yield* relayedSchema
-        const context = yield* Layer.build(Database.layer.pipe(Layer.provide(withConfig({ DATABASE_URL: url }))))
-        const repository = yield* Effect.provide(TaskRepository, context)
-        yield* repository.ping
+        const { relay, repository } = yield* relayedRepository
 
         yield* relay.freeze
         const started = Date.now()
