@@ -131,7 +131,7 @@ describeOnPostgres("database errors on a PostgreSQL server", (serverUrl) => {
   /** A fresh schema holding the `notes` table, its URL, and the two ways statements run on it. */
   const prepared = Effect.gen(function*() {
     const url = yield* freshSchemaUrl
-    const context = yield* Layer.build(Database.serverLayer(Redacted.make(url)))
+    const context = yield* Layer.build(Database.serverLayer(Redacted.make(url), 2))
     const onPool = yield* Effect.provide(Statements.Statements, context)
     const throughSqlClient = yield* Effect.provide(
       Statements.Statements,

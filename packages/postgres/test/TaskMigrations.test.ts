@@ -68,7 +68,7 @@ describe("a migration the database refuses, on embedded PGlite", () => {
 const schemaHolding = (statement: string) =>
   Effect.gen(function*() {
     const url = yield* freshSchemaUrl
-    const connection = yield* Layer.build(Database.serverLayer(Redacted.make(url)))
+    const connection = yield* Layer.build(Database.serverLayer(Redacted.make(url), 2))
     yield* Effect.flatMap(Effect.provide(SqlClient, connection), (sql) => sql.unsafe(statement))
     return { url, connection }
   })
