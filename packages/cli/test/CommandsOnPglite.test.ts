@@ -8,10 +8,12 @@ import { todoAdmin } from "./TodoAdmin.js"
 
 /** A statement on the embedded database in `dir`, opened and closed around it. */
 const runOn = (dir: string) => (statement: string) =>
-  Effect.runPromise(Effect.scoped(Effect.flatMap(
-    Layer.build(PgliteClient.layer(dir)),
-    (context) => Effect.provide(Effect.flatMap(SqlClient, (sql) => sql.unsafe(statement)), context)
-  )).pipe(Effect.asVoid))
+  Effect.runPromise(
+    Effect.scoped(Effect.flatMap(
+      Layer.build(PgliteClient.layer(dir)),
+      (context) => Effect.provide(Effect.flatMap(SqlClient, (sql) => sql.unsafe(statement)), context)
+    )).pipe(Effect.asVoid)
+  )
 
 databaseSuite("todo-admin on the embedded database", async () => {
   const home = await todoAdmin({})

@@ -182,7 +182,16 @@ export const databaseSuite = (name: string, database: () => Promise<TestDatabase
         code: 1,
         stderr: "error: invalid input\n  due_date: must be a date that exists: February has 28 days, 29 in leap years\n"
       })
-      const list = await cli.run(["tasks", "list", "--user", "val", "--due-before", "2030-04-31T00:00:00Z", "--due-after", "2030-01-01T24:00:00Z"])
+      const list = await cli.run([
+        "tasks",
+        "list",
+        "--user",
+        "val",
+        "--due-before",
+        "2030-04-31T00:00:00Z",
+        "--due-after",
+        "2030-01-01T24:00:00Z"
+      ])
       expect(list.code).toBe(1)
       expect(list.stderr).toContain("due_before: must be a date that exists: April, June, September and November have 30 days")
       expect(list.stderr).toContain("due_after: must be a time that exists: hours run from 00 to 23")
@@ -319,7 +328,8 @@ export const databaseSuite = (name: string, database: () => Promise<TestDatabase
       const fresh = await todoAdmin(refusing.env)
       try {
         await refusing.run("CREATE TABLE tasks (note text)")
-        const reason = "error: migrations could not be applied: Migration \"1_create_tasks\" failed: relation \"tasks\" already exists (SQLSTATE 42P07)\n"
+        const reason =
+          "error: migrations could not be applied: Migration \"1_create_tasks\" failed: relation \"tasks\" already exists (SQLSTATE 42P07)\n"
         expect(await fresh.run(["migrate"])).toEqual({ code: 1, stdout: "", stderr: reason })
         expect(await fresh.run(["tasks", "list", "--user", "u"])).toEqual({ code: 1, stdout: "", stderr: reason })
       } finally {

@@ -15,6 +15,7 @@ const codePoints = (text: string): number => {
 }
 
 // With the `u` flag a surrogate in a class matches only when it is unpaired.
+// eslint-disable-next-line no-control-regex -- U+0000 is what it is there to find
 const UNSTORABLE = /[\u0000\uD800-\uDFFF]/u
 
 /**

@@ -111,43 +111,46 @@ describe("the task's rules", () => {
     }))
 
   const instantOf = (text: string) => Schema.decodeEither(DateTimeWithOffset)(text).pipe(Either.map(DateTime.formatIso))
-  const refusalOf = (text: string) =>
-    Effect.runSync(Effect.flip(validate(NewTask)({ title: "t", due_date: text }))).issues
+  const refusalOf = (text: string) => Effect.runSync(Effect.flip(validate(NewTask)({ title: "t", due_date: text }))).issues
 
   it("a date-time must name a day that exists: leap years count, the 30th of February does not", () => {
-    for (const [text, utc] of [
-      ["2028-02-29T12:00:00Z", "2028-02-29T12:00:00.000Z"],
-      ["2000-02-29T00:00:00+00:00", "2000-02-29T00:00:00.000Z"],
-      ["2030-04-30T23:59:59.999-01:00", "2030-05-01T00:59:59.999Z"],
-      ["2030-12-31T23:59:59Z", "2030-12-31T23:59:59.000Z"],
-      ["2030-01-31t08:00:00.1239z", "2030-01-31T08:00:00.123Z"],
-      ["2030-03-01 00:30:00+01:00", "2030-02-28T23:30:00.000Z"],
-      ["0001-01-01T00:00:00Z", "0001-01-01T00:00:00.000Z"],
-      ["0099-03-01T00:00:00Z", "0099-03-01T00:00:00.000Z"],
-      ["9999-12-31T23:59:59.999Z", "9999-12-31T23:59:59.999Z"]
-    ]) {
+    for (
+      const [text, utc] of [
+        ["2028-02-29T12:00:00Z", "2028-02-29T12:00:00.000Z"],
+        ["2000-02-29T00:00:00+00:00", "2000-02-29T00:00:00.000Z"],
+        ["2030-04-30T23:59:59.999-01:00", "2030-05-01T00:59:59.999Z"],
+        ["2030-12-31T23:59:59Z", "2030-12-31T23:59:59.000Z"],
+        ["2030-01-31t08:00:00.1239z", "2030-01-31T08:00:00.123Z"],
+        ["2030-03-01 00:30:00+01:00", "2030-02-28T23:30:00.000Z"],
+        ["0001-01-01T00:00:00Z", "0001-01-01T00:00:00.000Z"],
+        ["0099-03-01T00:00:00Z", "0099-03-01T00:00:00.000Z"],
+        ["9999-12-31T23:59:59.999Z", "9999-12-31T23:59:59.999Z"]
+      ]
+    ) {
       expect(instantOf(text!), text).toEqual(Either.right(utc))
     }
     const february = "must be a date that exists: February has 28 days, 29 in leap years"
-    for (const [text, message] of [
-      ["2030-02-29T00:00:00Z", february],
-      ["2030-02-30T00:00:00Z", february],
-      ["2100-02-29T00:00:00Z", february],
-      ["2030-04-31T00:00:00Z", "must be a date that exists: April, June, September and November have 30 days"],
-      ["2030-01-32T00:00:00Z", "must be a date that exists: days run from 01 to 31"],
-      ["2030-01-00T00:00:00Z", "must be a date that exists: days run from 01 to 31"],
-      ["2030-13-01T00:00:00Z", "must be a date that exists: months run from 01 to 12"],
-      ["2030-00-01T00:00:00Z", "must be a date that exists: months run from 01 to 12"],
-      ["2030-01-01T24:00:00Z", "must be a time that exists: hours run from 00 to 23"],
-      ["2030-01-01T23:60:00Z", "must be a time that exists: minutes run from 00 to 59"],
-      ["2030-06-30T23:59:60Z", "must be a time that exists: seconds run from 00 to 59 (leap seconds are not accepted)"],
-      ["2030-01-01T00:00:00+24:00", "must have an offset from -23:59 to +23:59"],
-      ["2030-01-01T00:00:00-01:60", "must have an offset from -23:59 to +23:59"],
-      ["0000-12-31T23:59:59Z", "must fall within the years 0001 to 9999 in UTC"],
-      ["0001-01-01T00:00:00+00:01", "must fall within the years 0001 to 9999 in UTC"],
-      ["9999-12-31T23:59:59-00:01", "must fall within the years 0001 to 9999 in UTC"],
-      ["2030-01-01T00:00:00", "must be an RFC 3339 date-time with an offset, e.g. 2026-01-31T17:00:00Z"]
-    ]) {
+    for (
+      const [text, message] of [
+        ["2030-02-29T00:00:00Z", february],
+        ["2030-02-30T00:00:00Z", february],
+        ["2100-02-29T00:00:00Z", february],
+        ["2030-04-31T00:00:00Z", "must be a date that exists: April, June, September and November have 30 days"],
+        ["2030-01-32T00:00:00Z", "must be a date that exists: days run from 01 to 31"],
+        ["2030-01-00T00:00:00Z", "must be a date that exists: days run from 01 to 31"],
+        ["2030-13-01T00:00:00Z", "must be a date that exists: months run from 01 to 12"],
+        ["2030-00-01T00:00:00Z", "must be a date that exists: months run from 01 to 12"],
+        ["2030-01-01T24:00:00Z", "must be a time that exists: hours run from 00 to 23"],
+        ["2030-01-01T23:60:00Z", "must be a time that exists: minutes run from 00 to 59"],
+        ["2030-06-30T23:59:60Z", "must be a time that exists: seconds run from 00 to 59 (leap seconds are not accepted)"],
+        ["2030-01-01T00:00:00+24:00", "must have an offset from -23:59 to +23:59"],
+        ["2030-01-01T00:00:00-01:60", "must have an offset from -23:59 to +23:59"],
+        ["0000-12-31T23:59:59Z", "must fall within the years 0001 to 9999 in UTC"],
+        ["0001-01-01T00:00:00+00:01", "must fall within the years 0001 to 9999 in UTC"],
+        ["9999-12-31T23:59:59-00:01", "must fall within the years 0001 to 9999 in UTC"],
+        ["2030-01-01T00:00:00", "must be an RFC 3339 date-time with an offset, e.g. 2026-01-31T17:00:00Z"]
+      ]
+    ) {
       expect(refusalOf(text!), text).toEqual([{ path: "due_date", message }])
     }
   })
@@ -162,7 +165,10 @@ describe("the task's rules", () => {
 
   it("a crafted cursor cannot carry what a task could not hold", () => {
     const cursor = (payload: unknown) => Encoding.encodeBase64Url(JSON.stringify(payload))
-    const refused = { _tag: "Left", left: expect.objectContaining({ issues: [{ path: "cursor", message: "is not a cursor this API issued" }] }) }
+    const refused = {
+      _tag: "Left",
+      left: expect.objectContaining({ issues: [{ path: "cursor", message: "is not a cursor this API issued" }] })
+    }
     expect(decodeCursor(cursor(["title", "asc", "a\u0000", 1]), "title", "asc")).toMatchObject(refused)
     expect(decodeCursor(cursor(["title", "asc", "\ud800", 1]), "title", "asc")).toMatchObject(refused)
     expect(decodeCursor(cursor(["due_date", "asc", 1e300, 1]), "due_date", "asc")).toMatchObject(refused)

@@ -14,7 +14,8 @@ import { describe, expect, it } from "vitest"
 import { startApi } from "./support/ApiProcess.js"
 
 const IN_THE_WAY = "CREATE TABLE tasks (note text)"
-const REASON = "todo-api: migrations could not be applied: Migration \"1_create_tasks\" failed: relation \"tasks\" already exists (SQLSTATE 42P07)"
+const REASON =
+  "todo-api: migrations could not be applied: Migration \"1_create_tasks\" failed: relation \"tasks\" already exists (SQLSTATE 42P07)"
 
 /** What the start of todo-api with `env` ends in, and how long it took. */
 const startFailure = async (env: Record<string, string>) => {

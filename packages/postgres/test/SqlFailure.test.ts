@@ -91,8 +91,10 @@ const expectVerdict = <A>(exit: Exit.Exit<A, RepositoryUnavailable>, sqlState: s
 }
 
 const runEvery = (runner: Statements.StatementRunner, cases: ReadonlyArray<Case>) =>
-  Effect.forEach(cases, (one) =>
-    Effect.map(Effect.exit(runner.rows(one.statement, one.params ?? [])), (exit) => expectVerdict(exit, one.sqlState, one.verdict)))
+  Effect.forEach(
+    cases,
+    (one) => Effect.map(Effect.exit(runner.rows(one.statement, one.params ?? [])), (exit) => expectVerdict(exit, one.sqlState, one.verdict))
+  )
 
 const setUp = (runner: Statements.StatementRunner) => Effect.forEach(SETUP, (statement) => runner.rows(statement, []))
 
@@ -141,25 +143,43 @@ describeOnPostgres("database errors on a PostgreSQL server", (serverUrl) => {
     return { url, onPool, throughSqlClient }
   })
 
-  it.scoped("what the request's data or a bug makes the database refuse is a defect, class by class, on the pool and through the SqlClient", () =>
-    Effect.gen(function*() {
-      const { onPool, throughSqlClient } = yield* prepared
-      yield* runEvery(onPool, REFUSED)
-      yield* runEvery(throughSqlClient, REFUSED)
-      expect(yield* onPool.rows("SELECT count(*)::integer AS n FROM notes", [])).toEqual([{ n: 1 }])
-    }), { timeout: 30_000 })
+  it.scoped(
+    "what the request's data or a bug makes the database refuse is a defect, class by class, on the pool and through the SqlClient",
+    () =>
+      Effect.gen(function*() {
+        const { onPool, throughSqlClient } = yield* prepared
+        yield* runEvery(onPool, REFUSED)
+        yield* runEvery(throughSqlClient, REFUSED)
+        expect(yield* onPool.rows("SELECT count(*)::integer AS n FROM notes", [])).toEqual([{ n: 1 }])
+      }),
+    { timeout: 30_000 }
+  )
 
-  it.scoped("the database unable to serve is RepositoryUnavailable, class by class, on the pool and through the SqlClient", () =>
-    Effect.gen(function*() {
-      const { onPool, throughSqlClient } = yield* prepared
-      yield* runEvery(onPool, UNAVAILABLE)
-      yield* runEvery(throughSqlClient, UNAVAILABLE)
-    }), { timeout: 30_000 })
+  it.scoped(
+    "the database unable to serve is RepositoryUnavailable, class by class, on the pool and through the SqlClient",
+    () =>
+      Effect.gen(function*() {
+        const { onPool, throughSqlClient } = yield* prepared
+        yield* runEvery(onPool, UNAVAILABLE)
+        yield* runEvery(throughSqlClient, UNAVAILABLE)
+      }),
+    { timeout: 30_000 }
+  )
 
   /** Conditions a server raises on its own, set up through the settings of a connection. */
   const CONDITIONS = [
-    { sqlState: "57014", what: "a statement the server cancels at statement_timeout", options: "-c statement_timeout=50", statement: "SELECT pg_sleep(2)" },
-    { sqlState: "25006", what: "a write to a server in read-only mode", options: "-c default_transaction_read_only=on", statement: "INSERT INTO notes VALUES (9, 'late')" },
+    {
+      sqlState: "57014",
+      what: "a statement the server cancels at statement_timeout",
+      options: "-c statement_timeout=50",
+      statement: "SELECT pg_sleep(2)"
+    },
+    {
+      sqlState: "25006",
+      what: "a write to a server in read-only mode",
+      options: "-c default_transaction_read_only=on",
+      statement: "INSERT INTO notes VALUES (9, 'late')"
+    },
     {
       sqlState: "53400",
       what: "a statement over the server's temp_file_limit",
@@ -183,7 +203,9 @@ describeOnPostgres("database errors on a PostgreSQL server", (serverUrl) => {
       const holder = yield* poolTo(url)
       const client = yield* Effect.acquireRelease(Effect.promise(() => holder.connect()), (client) =>
         Effect.promise(() => client.query("ROLLBACK")).pipe(Effect.ensuring(Effect.sync(() => client.release()))))
-      yield* Effect.promise(() => client.query("BEGIN"))
+      yield* Effect.promise(() =>
+        client.query("BEGIN")
+      )
       yield* Effect.promise(() => client.query("SELECT * FROM notes WHERE id = 1 FOR UPDATE"))
       expectVerdict(yield* Effect.exit(onPool.rows("SELECT * FROM notes WHERE id = 1 FOR UPDATE NOWAIT", [])), "55P03", "unavailable")
     }), { timeout: 30_000 })

@@ -6,8 +6,7 @@ import { mkdtemp, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 
-const withConfig = (entries: Record<string, string>) =>
-  Layer.setConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(entries))))
+const withConfig = (entries: Record<string, string>) => Layer.setConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(entries))))
 
 /** The database at `url`, as the API opens it (migrated). */
 export const serverDatabase = (url: string) => Database.layer.pipe(Layer.provide(withConfig({ DATABASE_URL: url })))

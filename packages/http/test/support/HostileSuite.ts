@@ -70,15 +70,35 @@ const anyBody = fc.oneof(
 )
 
 const anyContentType = fc.oneof(
-  fc.constantFrom("application/json", "application/json; charset=utf-8", "application/problem+json", "text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", ""),
+  fc.constantFrom(
+    "application/json",
+    "application/json; charset=utf-8",
+    "application/problem+json",
+    "text/plain",
+    "application/x-www-form-urlencoded",
+    "multipart/form-data; boundary=x",
+    ""
+  ),
   fc.string({ maxLength: 60, unit: fc.integer({ min: 0x20, max: 0x7e }).map((code) => String.fromCharCode(code)) })
 )
-
 
 const QUERY_KEYS = ["status", "status_filter", "q", "priority", "tag", "due_before", "due_after", "sort", "order", "limit", "cursor"]
 const rawQueryPiece = fc.oneof(
   fc.string({ maxLength: 40 }).map(encodeURIComponent),
-  fc.constantFrom("%", "%zz", "%00", "%C0%AF", "%ED%A0%80", "%FF", "+", "&&", "==", "a[b]=c", "__proto__[x]=1", "constructor[prototype][x]=1")
+  fc.constantFrom(
+    "%",
+    "%zz",
+    "%00",
+    "%C0%AF",
+    "%ED%A0%80",
+    "%FF",
+    "+",
+    "&&",
+    "==",
+    "a[b]=c",
+    "__proto__[x]=1",
+    "constructor[prototype][x]=1"
+  )
 )
 const queryString = fc.array(
   fc.tuple(fc.oneof(fc.constantFrom(...QUERY_KEYS, ...PROTOTYPE_KEYS), rawQueryPiece), rawQueryPiece),
@@ -109,7 +129,6 @@ const headerValue = (maxLength: number) =>
       fc.constant(0x09)
     ).map((code) => String.fromCharCode(code))
   })
-
 
 /** Every C0 and C1 control character, U+0000 to U+001F and U+007F to U+009F. */
 const CONTROL_CHARACTERS = [...Array.from({ length: 0x20 }, (_, n) => n), ...Array.from({ length: 0x21 }, (_, n) => 0x7f + n)]
@@ -161,13 +180,26 @@ const storedAs = (fields: TextFields) => ({
 })
 
 /** Every byte percent-encoded, as a client that encodes text to UTF-8 sends it (a lone surrogate becomes U+FFFD). */
-const percentEncoded = (text: string) =>
-  [...Buffer.from(text, "utf8")].map((byte) => `%${byte.toString(16).padStart(2, "0")}`).join("")
+const percentEncoded = (text: string) => [...Buffer.from(text, "utf8")].map((byte) => `%${byte.toString(16).padStart(2, "0")}`).join("")
 
 /** Byte sequences that are not UTF-8: stray continuations, overlong forms, encoded surrogates, cut-off sequences, beyond U+10FFFF. */
 const INVALID_UTF8 = [
-  [0x80], [0xbf], [0xc0, 0x80], [0xc1, 0xbf], [0xc3], [0xc3, 0x28], [0xe0, 0x80, 0x80], [0xe2, 0x82], [0xed, 0xa0, 0x80],
-  [0xed, 0xbf, 0xbf], [0xf0, 0x80, 0x80, 0x80], [0xf0, 0x9f, 0x98], [0xf4, 0x90, 0x80, 0x80], [0xf5, 0x80, 0x80, 0x80], [0xfe], [0xff]
+  [0x80],
+  [0xbf],
+  [0xc0, 0x80],
+  [0xc1, 0xbf],
+  [0xc3],
+  [0xc3, 0x28],
+  [0xe0, 0x80, 0x80],
+  [0xe2, 0x82],
+  [0xed, 0xa0, 0x80],
+  [0xed, 0xbf, 0xbf],
+  [0xf0, 0x80, 0x80, 0x80],
+  [0xf0, 0x9f, 0x98],
+  [0xf4, 0x90, 0x80, 0x80],
+  [0xf5, 0x80, 0x80, 0x80],
+  [0xfe],
+  [0xff]
 ]
 
 /** The bytes of a JSON string's content: valid UTF-8 of characters JSON lets stand, invalid sequences, and high bytes in any order. */
@@ -205,7 +237,10 @@ interface DateTimeParts {
 
 /** Date-times around month ends, leap days (and the century rule), the last second, and the edges of offsets and years. */
 const dateTimeParts: fc.Arbitrary<DateTimeParts> = fc.record({
-  year: fc.oneof(fc.constantFrom(0, 1, 4, 99, 100, 400, 1900, 2000, 2024, 2028, 2030, 2100, 2400, 9999), fc.integer({ min: 1970, max: 2100 })),
+  year: fc.oneof(
+    fc.constantFrom(0, 1, 4, 99, 100, 400, 1900, 2000, 2024, 2028, 2030, 2100, 2400, 9999),
+    fc.integer({ min: 1970, max: 2100 })
+  ),
   month: fc.oneof(fc.constantFrom(0, 1, 2, 4, 6, 9, 11, 12, 13), fc.integer({ min: 1, max: 12 })),
   day: fc.oneof(fc.constantFrom(0, 1, 28, 29, 30, 31, 32), fc.integer({ min: 1, max: 31 })),
   hour: fc.oneof(fc.constantFrom(0, 23, 24), fc.integer({ min: 0, max: 23 })),
@@ -275,7 +310,9 @@ export const hostileSuite = (name: string, repository: Layer.Layer<TaskRepositor
           headers: {
             authorization: `Bearer ${token}`,
             // Framed, so a body on a GET or DELETE is not read as the next request.
-            ...(body === undefined || headers["transfer-encoding"] !== undefined ? {} : { "content-length": String(Buffer.byteLength(body)) }),
+            ...(body === undefined || headers["transfer-encoding"] !== undefined
+              ? {}
+              : { "content-length": String(Buffer.byteLength(body)) }),
             ...headers
           }
         }, (response) => {
@@ -350,7 +387,17 @@ export const hostileSuite = (name: string, repository: Layer.Layer<TaskRepositor
         const authorization = fc.oneof(
           headerValue(200),
           headerValue(200).map((token) => `Bearer ${token}`),
-          fc.constantFrom(`Bearer ${valid}`, `bearer ${valid}`, `Bearer ${valid}x`, `Basic ${valid}`, "Bearer", "Bearer ", `Bearer ${valid.split(".").slice(0, 2).join(".")}.`, "Bearer e30.e30.", "Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4IiwiZXhwIjo5OTk5OTk5OTk5fQ.")
+          fc.constantFrom(
+            `Bearer ${valid}`,
+            `bearer ${valid}`,
+            `Bearer ${valid}x`,
+            `Basic ${valid}`,
+            "Bearer",
+            "Bearer ",
+            `Bearer ${valid.split(".").slice(0, 2).join(".")}.`,
+            "Bearer e30.e30.",
+            "Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4IiwiZXhwIjo5OTk5OTk5OTk5fQ."
+          )
         )
         await fc.assert(
           fc.asyncProperty(
@@ -395,7 +442,12 @@ export const hostileSuite = (name: string, repository: Layer.Layer<TaskRepositor
       it("every control character inside each text field: U+0000 is 422, every other one is stored as sent", async () => {
         for (const control of CONTROL_CHARACTERS) {
           const text = `a${control}b`
-          const reply = await send("POST", `/api/${user}/tasks`, JSON_TYPE, JSON.stringify({ title: text, description: text, tags: [text] }))
+          const reply = await send(
+            "POST",
+            `/api/${user}/tasks`,
+            JSON_TYPE,
+            JSON.stringify({ title: text, description: text, tags: [text] })
+          )
           const label = `U+${control.charCodeAt(0).toString(16).padStart(4, "0")}`
           if (control === "\u0000") {
             expect(reply.status, label).toBe(422)
@@ -407,26 +459,30 @@ export const hostileSuite = (name: string, repository: Layer.Layer<TaskRepositor
         }
       }, TIMEOUT)
 
-      it("generated text fields (control characters, lone and paired surrogates): 422 naming each field that cannot be stored, else read back as sent", async () => {
-        await fc.assert(
-          fc.asyncProperty(textFields, fc.boolean(), async (fields, create) => {
-            const reply = create
-              ? await send("POST", `/api/${user}/tasks`, JSON_TYPE, JSON.stringify(fields))
-              : await send("PUT", `/api/${user}/tasks/${taskId}`, JSON_TYPE, JSON.stringify(fields))
-            const refused = refusedPaths(fields)
-            if (refused.length > 0) {
-              expect(reply.status, reply.body).toBe(422)
-              expect(errorPaths(reply)).toEqual([...refused].sort())
-              return
-            }
-            expect(reply.status, reply.body).toBe(create ? 201 : 200)
-            const task = JSON.parse(reply.body)
-            expect(task).toMatchObject(storedAs(fields))
-            expect(await readBack(task.id)).toEqual(task)
-          }),
-          { numRuns: 400 }
-        )
-      }, TIMEOUT)
+      it(
+        "generated text fields (control characters, lone and paired surrogates): 422 naming each field that cannot be stored, else read back as sent",
+        async () => {
+          await fc.assert(
+            fc.asyncProperty(textFields, fc.boolean(), async (fields, create) => {
+              const reply = create
+                ? await send("POST", `/api/${user}/tasks`, JSON_TYPE, JSON.stringify(fields))
+                : await send("PUT", `/api/${user}/tasks/${taskId}`, JSON_TYPE, JSON.stringify(fields))
+              const refused = refusedPaths(fields)
+              if (refused.length > 0) {
+                expect(reply.status, reply.body).toBe(422)
+                expect(errorPaths(reply)).toEqual([...refused].sort())
+                return
+              }
+              expect(reply.status, reply.body).toBe(create ? 201 : 200)
+              const task = JSON.parse(reply.body)
+              expect(task).toMatchObject(storedAs(fields))
+              expect(await readBack(task.id)).toEqual(task)
+            }),
+            { numRuns: 400 }
+          )
+        },
+        TIMEOUT
+      )
 
       it("generated search text: q and tag that text fields could not hold are 422 naming them, anything else is 200", async () => {
         await fc.assert(
@@ -475,35 +531,44 @@ export const hostileSuite = (name: string, repository: Layer.Layer<TaskRepositor
           { numRuns: 300 }
         )
         const target = await readBack(taskId)
-        const update = await send("PUT", `/api/${user}/tasks/${taskId}`, JSON_TYPE, Buffer.from([...Buffer.from(`{"title":"`), 0xc3, 0x28, ...Buffer.from(`"}`)]))
+        const update = await send(
+          "PUT",
+          `/api/${user}/tasks/${taskId}`,
+          JSON_TYPE,
+          Buffer.from([...Buffer.from(`{"title":"`), 0xc3, 0x28, ...Buffer.from(`"}`)])
+        )
         expect(update.status).toBe(400)
         expect(await readBack(taskId)).toEqual(target)
       }, TIMEOUT)
 
-      it("generated date-times around month ends, leap days and second 60: 422 naming the field for a day or time that does not exist, else the instant it names", async () => {
-        await fc.assert(
-          fc.asyncProperty(dateTimeParts, async (parts) => {
-            const text = dateTimeText(parts)
-            const utc = utcOf(parts)
-            const reply = await send("POST", `/api/${user}/tasks`, JSON_TYPE, JSON.stringify({ title: "due", due_date: text }))
-            const query = `due_before=${encodeURIComponent(text)}&due_after=${encodeURIComponent(text)}`
-            const list = await send("GET", `/api/${user}/tasks?${query}`, {})
-            if (utc === undefined) {
-              expect(reply.status, `${text}: ${reply.body}`).toBe(422)
-              expect(errorPaths(reply)).toEqual(["due_date"])
-              expect(list.status, text).toBe(422)
-              expect(errorPaths(list)).toEqual(["due_after", "due_before"])
-              return
-            }
-            expect(reply.status, `${text}: ${reply.body}`).toBe(201)
-            const task = JSON.parse(reply.body)
-            expect(task.due_date, text).toBe(utc)
-            expect(await readBack(task.id)).toEqual(task)
-            expect(list.status, text).toBe(200)
-            expect(JSON.parse(list.body).map((found: { id: number }) => found.id)).toContain(task.id)
-          }),
-          { numRuns: 400 }
-        )
-      }, TIMEOUT)
+      it(
+        "generated date-times around month ends, leap days and second 60: 422 naming the field for a day or time that does not exist, else the instant it names",
+        async () => {
+          await fc.assert(
+            fc.asyncProperty(dateTimeParts, async (parts) => {
+              const text = dateTimeText(parts)
+              const utc = utcOf(parts)
+              const reply = await send("POST", `/api/${user}/tasks`, JSON_TYPE, JSON.stringify({ title: "due", due_date: text }))
+              const query = `due_before=${encodeURIComponent(text)}&due_after=${encodeURIComponent(text)}`
+              const list = await send("GET", `/api/${user}/tasks?${query}`, {})
+              if (utc === undefined) {
+                expect(reply.status, `${text}: ${reply.body}`).toBe(422)
+                expect(errorPaths(reply)).toEqual(["due_date"])
+                expect(list.status, text).toBe(422)
+                expect(errorPaths(list)).toEqual(["due_after", "due_before"])
+                return
+              }
+              expect(reply.status, `${text}: ${reply.body}`).toBe(201)
+              const task = JSON.parse(reply.body)
+              expect(task.due_date, text).toBe(utc)
+              expect(await readBack(task.id)).toEqual(task)
+              expect(list.status, text).toBe(200)
+              expect(JSON.parse(list.body).map((found: { id: number }) => found.id)).toContain(task.id)
+            }),
+            { numRuns: 400 }
+          )
+        },
+        TIMEOUT
+      )
     })
   })
