@@ -30,7 +30,9 @@ const option = (name) => process.argv.find((arg) => arg === `--${name}` || arg.s
 const DURATION = Number(option("duration") ?? 10)
 const WORKERS = option("workers") !== undefined
   ? Number(option("workers"))
-  : process.argv.includes("--cluster") ? availableParallelism() : 0
+  : process.argv.includes("--cluster")
+  ? availableParallelism()
+  : 0
 const ONLY = option("only")
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres"
 const LOG_LEVEL = process.env.BENCH_LOG_LEVEL ?? "warn"
@@ -211,7 +213,7 @@ const startServer = async (target, databaseUrl, workers) => {
       PORT: String(port),
       HOST: "127.0.0.1",
       BETTER_AUTH_SECRET: secret,
-      LOG_LEVEL: LOG_LEVEL,
+      LOG_LEVEL,
       // The list-latency scenario sends one user's requests back to back, far past the default
       // 600 a minute; the limiter still runs on every request, it just never refuses.
       RATE_LIMIT_PER_MINUTE: String(1_000_000_000),
@@ -328,8 +330,18 @@ const writeUsersFile = (name, users, ids) => {
 const wrk = ({ port, connections, seconds, threads = WRK_THREADS, usersFile, mode, query = "" }) =>
   new Promise((done, fail) => {
     const args = [
-      `-t${threads}`, `-c${connections}`, `-d${seconds}s`, "--timeout", WRK_TIMEOUT,
-      "-s", join(BENCH, "workload.lua"), `http://127.0.0.1:${port}`, "--", usersFile, mode, query
+      `-t${threads}`,
+      `-c${connections}`,
+      `-d${seconds}s`,
+      "--timeout",
+      WRK_TIMEOUT,
+      "-s",
+      join(BENCH, "workload.lua"),
+      `http://127.0.0.1:${port}`,
+      "--",
+      usersFile,
+      mode,
+      query
     ]
     const child = spawn("bash", ["-c", `${RAISE_FILES}; exec wrk "$@"`, "bash", ...args], { stdio: ["ignore", "pipe", "pipe"] })
     let stdout = ""
@@ -356,7 +368,12 @@ const figuresOf = ({ result, peakRssMb, cpuSeconds, wall }) => {
     non2xx,
     statuses: result.non2xx,
     socketErrors,
-    socketErrorsByKind: { connect: result.errors.connect, read: result.errors.read, write: result.errors.write, timeout: result.errors.timeout },
+    socketErrorsByKind: {
+      connect: result.errors.connect,
+      read: result.errors.read,
+      write: result.errors.write,
+      timeout: result.errors.timeout
+    },
     peakRssMb,
     cpuPercent: (cpuSeconds / wall) * 100,
     cpuMsPerRequest: (cpuSeconds * 1000) / result.requests,
@@ -409,7 +426,10 @@ const interleaved = async (runs, suffix) => {
     for (const run of runs) {
       log(`${run.target.label}${suffix}: mix at ${connections} connections, ${DURATION} s`)
       run.results.scenarios[`mix c=${connections}${suffix}`] = await scenario(run.server, {
-        connections, seconds: DURATION, usersFile: run.files.users, mode: "mix"
+        connections,
+        seconds: DURATION,
+        usersFile: run.files.users,
+        mode: "mix"
       })
     }
   }
@@ -422,7 +442,12 @@ const listLatency = async (runs) => {
     for (const run of runs) {
       log(`${run.target.label}: list latency, one user with ${name}`)
       run.results.list[name] = await scenario(run.server, {
-        connections: 10, threads: 1, seconds: 5, usersFile: run.files[file], mode: "list", query: LIST_QUERY
+        connections: 10,
+        threads: 1,
+        seconds: 5,
+        usersFile: run.files[file],
+        mode: "list",
+        query: LIST_QUERY
       })
     }
   }
@@ -476,9 +501,16 @@ const table = (header, rows) => {
 }
 
 const COLUMNS = [
-  ["req/s", "rps", whole], ["p50 ms", "p50", fixed(1)], ["p90 ms", "p90", fixed(1)], ["p99 ms", "p99", fixed(1)],
-  ["max ms", "max", fixed(0)], ["non-2xx", "non2xx", whole], ["sock err", "socketErrors", whole],
-  ["peak RSS MB", "peakRssMb", fixed(0)], ["CPU %", "cpuPercent", fixed(0)], ["CPU ms/req", "cpuMsPerRequest", fixed(3)]
+  ["req/s", "rps", whole],
+  ["p50 ms", "p50", fixed(1)],
+  ["p90 ms", "p90", fixed(1)],
+  ["p99 ms", "p99", fixed(1)],
+  ["max ms", "max", fixed(0)],
+  ["non-2xx", "non2xx", whole],
+  ["sock err", "socketErrors", whole],
+  ["peak RSS MB", "peakRssMb", fixed(0)],
+  ["CPU %", "cpuPercent", fixed(0)],
+  ["CPU ms/req", "cpuMsPerRequest", fixed(3)]
 ]
 
 const report = (results) => {
@@ -491,9 +523,17 @@ const report = (results) => {
     const b = base?.scenarios[name]
     if (a) scenarioRows.push([name, "ours", ...COLUMNS.map(([, k, f]) => f(a[k]))])
     if (b) scenarioRows.push([name, "baseline", ...COLUMNS.map(([, k, f]) => f(b[k]))])
-    if (a && b) scenarioRows.push([name, "ours/baseline", ...COLUMNS.map(([, k]) => (["non2xx", "socketErrors"].includes(k) ? "" : ratio(a[k], b[k])))])
+    if (a && b) {
+      scenarioRows.push([
+        name,
+        "ours/baseline",
+        ...COLUMNS.map(([, k]) => (["non2xx", "socketErrors"].includes(k) ? "" : ratio(a[k], b[k])))
+      ])
+    }
   }
-  console.log(`\nMixed workload (60% list, 15% get, 10% create, 10% update, 5% toggle), wrk ${WRK_THREADS} threads, ${DURATION} s, keep-alive`)
+  console.log(
+    `\nMixed workload (60% list, 15% get, 10% create, 10% update, 5% toggle), wrk ${WRK_THREADS} threads, ${DURATION} s, keep-alive`
+  )
   table(["scenario", "server", ...COLUMNS.map(([h]) => h)], scenarioRows)
 
   for (const [label, r] of [["ours", ours], ["baseline", base]]) {
@@ -508,15 +548,31 @@ const report = (results) => {
     if (!r) continue
     const [small, big] = Object.values(r.list)
     listRows.push([
-      label, "", fixed(2)(small.p50), fixed(2)(big.p50), ratio(big.p50, small.p50), fixed(2)(small.p99), fixed(2)(big.p99),
-      ratio(big.p99, small.p99), whole(small.non2xx + big.non2xx + small.socketErrors + big.socketErrors)
+      label,
+      "",
+      fixed(2)(small.p50),
+      fixed(2)(big.p50),
+      ratio(big.p50, small.p50),
+      fixed(2)(small.p99),
+      fixed(2)(big.p99),
+      ratio(big.p99, small.p99),
+      whole(small.non2xx + big.non2xx + small.socketErrors + big.socketErrors)
     ])
   }
-  console.log(`List latency, GET /api/{user}/tasks${LIST_QUERY}, 10 connections, 5 s: one user with 20 tasks vs ${BIG_USER_TASKS.toLocaleString("en")} tasks`)
+  console.log(
+    `List latency, GET /api/{user}/tasks${LIST_QUERY}, 10 connections, 5 s: one user with 20 tasks vs ${
+      BIG_USER_TASKS.toLocaleString("en")
+    } tasks`
+  )
   table(["server", "", "p50 20", "p50 100k", "ratio", "p99 20", "p99 100k", "ratio", "errors"], listRows)
 
   const memoryRows = [["ours", ours], ["baseline", base]].filter(([, r]) => r).map(([label, r]) => [
-    label, "", fixed(0)(r.idleRssMb), fixed(0)(r.peakRssMb), fixed(0)(r.hwmMb), fixed(1)(r.seedSeconds)
+    label,
+    "",
+    fixed(0)(r.idleRssMb),
+    fixed(0)(r.peakRssMb),
+    fixed(0)(r.hwmMb),
+    fixed(1)(r.seedSeconds)
   ])
   console.log("Memory of the production start (NODE_ENV=production, one process) and seeding time")
   table(["server", "", "idle RSS MB", "peak RSS MB (sampled)", "VmHWM MB", "seed s"], memoryRows)
@@ -532,7 +588,11 @@ const report = (results) => {
   const throughput = base ? at100.rps / base.scenarios["mix c=100"].rps : undefined
   const targets = [
     ["0 errors (non-2xx, socket errors), every scenario", `${errors}`, errors === 0],
-    ["throughput >= 0.8x baseline at 100 connections", throughput === undefined ? "no baseline" : `${throughput.toFixed(2)}x`, throughput !== undefined && throughput >= 0.8],
+    [
+      "throughput >= 0.8x baseline at 100 connections",
+      throughput === undefined ? "no baseline" : `${throughput.toFixed(2)}x`,
+      throughput !== undefined && throughput >= 0.8
+    ],
     ["peak RSS < 100 MB at 1,000 connections", `${at1000.peakRssMb.toFixed(0)} MB`, at1000.peakRssMb < 100],
     ["p99 < 50 ms at 100 connections", `${at100.p99.toFixed(1)} ms`, at100.p99 < 50],
     [`list p50 with ${BIG_USER_TASKS.toLocaleString("en")} tasks < 2x with 20`, ratio(big.p50, small.p50), big.p50 / small.p50 < 2]
@@ -550,9 +610,11 @@ const main = async () => {
     console.log(`Our server is not built (${API_ENTRY} is missing): measuring the baseline only.`)
     keys.splice(keys.indexOf("api"), 1)
   }
-  console.log(`Todo API benchmark: PostgreSQL ${new URL(ADMIN_URL).host}, ${availableParallelism()} CPUs, node ${process.version}, ` +
-    `LOG_LEVEL=${LOG_LEVEL}${WORKERS > 1 ? `, cluster of ${WORKERS} workers as well` : ""}` +
-    `${REDIS_URL === undefined ? "" : `, rate limit counted in Redis at ${new URL(REDIS_URL).host}`}`)
+  console.log(
+    `Todo API benchmark: PostgreSQL ${new URL(ADMIN_URL).host}, ${availableParallelism()} CPUs, node ${process.version}, ` +
+      `LOG_LEVEL=${LOG_LEVEL}${WORKERS > 1 ? `, cluster of ${WORKERS} workers as well` : ""}` +
+      `${REDIS_URL === undefined ? "" : `, rate limit counted in Redis at ${new URL(REDIS_URL).host}`}`
+  )
   // wrk, PostgreSQL and both servers share this machine: anything else running skews the figures.
   console.log(`Load average before the run: ${loadavg()[0].toFixed(2)} (1 min)`)
   const users = await makeUsers()

@@ -8,8 +8,20 @@ const BINARY = resolve(import.meta.dirname, "../dist/main.js")
 
 /** Settings of the developer's shell that must not leak into a test. */
 const SETTINGS = [
-  "DATABASE_URL", "DATA_DIR", "DATABASE_POOL_MAX", "BETTER_AUTH_SECRET", "BETTER_AUTH_URL", "JWT_JWKS_URL",
-  "JWT_ISSUER", "JWT_AUDIENCE", "JWT_CLOCK_TOLERANCE_S", "CORS_ORIGINS", "PORT", "LOG_LEVEL", "NODE_ENV", "REDIS_URL"
+  "DATABASE_URL",
+  "DATA_DIR",
+  "DATABASE_POOL_MAX",
+  "BETTER_AUTH_SECRET",
+  "BETTER_AUTH_URL",
+  "JWT_JWKS_URL",
+  "JWT_ISSUER",
+  "JWT_AUDIENCE",
+  "JWT_CLOCK_TOLERANCE_S",
+  "CORS_ORIGINS",
+  "PORT",
+  "LOG_LEVEL",
+  "NODE_ENV",
+  "REDIS_URL"
 ]
 
 /** This process's environment without those settings: what a subprocess under test starts from. */

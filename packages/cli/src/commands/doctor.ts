@@ -153,12 +153,22 @@ const pingRedis = (url: URL) =>
 const redis = Effect.gen(function*() {
   const url = Option.map(yield* ServerConfig.redisUrl, Redacted.value)
   if (Option.isNone(url)) {
-    return { check: "redis", verdict: "ok", detail: "not configured (REDIS_URL unset): each API process counts the rate limit alone" } satisfies Check
+    return {
+      check: "redis",
+      verdict: "ok",
+      detail: "not configured (REDIS_URL unset): each API process counts the rate limit alone"
+    } satisfies Check
   }
   // Host, port and database: never the password.
-  const where = `${url.value.protocol}//${url.value.hostname}:${url.value.port || "6379"}${url.value.pathname.length > 1 ? url.value.pathname : ""}`
+  const where = `${url.value.protocol}//${url.value.hostname}:${url.value.port || "6379"}${
+    url.value.pathname.length > 1 ? url.value.pathname : ""
+  }`
   return yield* pingRedis(url.value).pipe(
-    Effect.map((ms): Check => ({ check: "redis", verdict: "ok", detail: `${where} answers PING in ${ms.toFixed(1)} ms (median of ${PINGS})` })),
+    Effect.map((ms): Check => ({
+      check: "redis",
+      verdict: "ok",
+      detail: `${where} answers PING in ${ms.toFixed(1)} ms (median of ${PINGS})`
+    })),
     Effect.catchAll((error) => Effect.succeed<Check>({ check: "redis", verdict: "fail", detail: `${where}: ${error.message}` }))
   )
 })

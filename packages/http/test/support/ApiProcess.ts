@@ -19,8 +19,7 @@ export const startApi = (env: Record<string, string>, readyWithinMs?: number): P
   startApiProcess(options(env, readyWithinMs))
 
 /** `count` instances with one environment, as behind a load balancer. */
-export const startApis = (count: number, env: Record<string, string>): Promise<ApiInstances> =>
-  startApiInstances(count, options(env))
+export const startApis = (count: number, env: Record<string, string>): Promise<ApiInstances> => startApiInstances(count, options(env))
 
 /** Every task id of `user`, oldest first, read page by page from the API at `url`. */
 export const allTaskIds = async (url: string, user: string): Promise<Array<number>> => {
