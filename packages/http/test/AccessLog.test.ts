@@ -57,6 +57,19 @@ describe("the access log", () => {
     expect(everything).not.toContain("private")
   }, 90_000)
 
+  it("at LOG_LEVEL=debug says why a token was refused, beside the request's line, never the token", async () => {
+    const api = await startApi({ DATA_DIR: join(dataRoot, "debug"), LOG_LEVEL: "debug" })
+    const expired = await tokenFor(freshUser(), { expiresAt: "-1h", issuedAt: "-2h" })
+    const response = await fetch(`${api.url}/api/tasks`, { headers: { authorization: `Bearer ${expired}`, "x-request-id": "refused-1" } })
+    expect(response.status).toBe(401)
+    const lines = (await stopped(api)).filter((line) => line["request_id"] === "refused-1")
+    expect(lines).toEqual([
+      expect.objectContaining({ level: "debug", message: "bearer token refused", reason: "the token has expired" }),
+      expect.objectContaining({ level: "info", message: "request", route: "/api/tasks", status: 401 })
+    ])
+    expect(api.lines.join("\n") + api.stderr()).not.toContain(expired.slice(-20))
+  }, 90_000)
+
   it("is off below LOG_LEVEL=info", async () => {
     const api = await startApi({ DATA_DIR: join(dataRoot, "warn"), LOG_LEVEL: "warn" })
     expect((await fetch(`${api.url}/api/health`)).status).toBe(200)

@@ -21,11 +21,13 @@ describe("bearer tokens over HTTP, against a JWKS", () => {
   let server: TestServer
   let published: Tokens.SigningKey
   let attacker: Tokens.SigningKey
+  let stranger: Tokens.SigningKey
   const valid = (options: Tokens.TokenOptions = {}) => published.sign({ subject: user, issuer, audience: issuer, ...options })
 
   beforeAll(async () => {
     published = await Tokens.generateSigningKey("EdDSA", "key-1")
     attacker = await Tokens.generateSigningKey("EdDSA", "key-1")
+    stranger = await Tokens.generateSigningKey("EdDSA", "key-9")
     jwks = await Tokens.serveJwks([published])
     server = await startServer(InMemoryTaskRepository.layer, {}, { jwksUrl: jwks.url, betterAuthUrl: new URL(issuer) })
   })
@@ -47,33 +49,53 @@ describe("bearer tokens over HTTP, against a JWKS", () => {
     expect(response.headers.get("content-type")).toBe("application/problem+json")
   })
 
-  const forgeries: ReadonlyArray<[string, () => Promise<string>]> = [
+  /** Each forgery, and the reason `error_description` gives for refusing it. */
+  const forgeries: ReadonlyArray<[string, () => Promise<string>, string]> = [
     [
       "alg none",
-      async () => `${base64url({ alg: "none", kid: "key-1" })}.${base64url({ sub: user, iss: issuer, aud: issuer, exp: 9_999_999_999 })}.`
+      async () => `${base64url({ alg: "none", kid: "key-1" })}.${base64url({ sub: user, iss: issuer, aud: issuer, exp: 9_999_999_999 })}.`,
+      "the token's algorithm is not accepted (this API accepts EdDSA, ES256, ES512, RS256, PS256)"
     ],
     [
       "HS256 signed with the public key",
       async () =>
-        Tokens.mintHs256(new TextEncoder().encode(await exportSPKI(published.publicKey)), { subject: user, issuer, audience: issuer })
+        Tokens.mintHs256(new TextEncoder().encode(await exportSPKI(published.publicKey)), { subject: user, issuer, audience: issuer }),
+      "the token's algorithm is not accepted (this API accepts EdDSA, ES256, ES512, RS256, PS256)"
     ],
-    ["an attacker's key with the right kid", () => attacker.sign({ subject: user, issuer, audience: issuer })],
-    ["expired", () => valid({ expiresAt: "-1h" })],
-    ["not valid before an hour from now", () => valid({ notBefore: "1h" })],
-    ["the wrong issuer", () => valid({ issuer: "https://evil.example.com" })],
-    ["the wrong audience", () => valid({ audience: "https://evil.example.com" })],
-    ["no user", () => published.sign({ issuer, audience: issuer })],
-    ["no exp", () => valid({ expiresAt: null })],
-    ["garbage", async () => "not.a.jwt"]
+    [
+      "an attacker's key with the right kid",
+      () => attacker.sign({ subject: user, issuer, audience: issuer }),
+      "the signature does not verify: the token was signed with another secret or key"
+    ],
+    [
+      "a kid the JWKS does not publish",
+      () => stranger.sign({ subject: user, issuer, audience: issuer }),
+      "no published key matches the token's key id (kid)"
+    ],
+    ["expired", () => valid({ expiresAt: "-1h" }), "the token has expired"],
+    ["not valid before an hour from now", () => valid({ notBefore: "1h" }), "the token is not valid yet (nbf is in the future)"],
+    ["the wrong issuer", () => valid({ issuer: "https://evil.example.com" }), `the token's issuer (iss) is not ${issuer}`],
+    ["no issuer", () => published.sign({ subject: user, audience: issuer }), "the token has no issuer (iss) claim"],
+    ["the wrong audience", () => valid({ audience: "https://evil.example.com" }), `the token's audience (aud) is not ${issuer}`],
+    ["no user", () => published.sign({ issuer, audience: issuer }), "the token names no user (sub, user_id or id)"],
+    ["no exp", () => valid({ expiresAt: null }), "the token has no expiry (exp) claim"],
+    ["garbage", async () => "not.a.jwt", "the token is malformed"]
   ]
 
-  for (const [name, forge] of forgeries) {
-    it(`a token with ${name} is 401 invalid_token`, async () => {
-      const response = await listAs(server, await forge())
+  for (const [name, forge, reason] of forgeries) {
+    it(`a token with ${name} is 401 invalid_token, saying why`, async () => {
+      const token = await forge()
+      const response = await listAs(server, token)
       expect(response.status).toBe(401)
-      expect(response.headers.get("www-authenticate")).toBe("Bearer error=\"invalid_token\"")
+      expect(response.headers.get("www-authenticate")).toBe(`Bearer error="invalid_token", error_description="${reason}"`)
       const problem = await response.json()
-      expect(problem).toMatchObject({ status: 401, title: "Unauthorized" })
+      expect(problem).toEqual({
+        type: "about:blank",
+        status: 401,
+        title: "Unauthorized",
+        detail: `The bearer token was refused: ${reason}.`
+      })
+      expect(JSON.stringify(problem)).not.toContain(token.slice(-16))
     })
   }
 

@@ -51,13 +51,13 @@ describe("tokens from another Better Auth", () => {
     Effect.gen(function*() {
       const { token } = yield* Effect.promise(() => theirs.signUpAndGetToken())
       const refused = yield* Effect.flip(Effect.flatMap(verifierFor(ours), (verifier) => verifier.verify(token)))
-      expect(refused.reason).toBe("no published key matches the token")
+      expect(refused.reason).toBe("no published key matches the token's key id (kid)")
     }))
 
   it.live("are refused for their issuer even when their keys are trusted", () =>
     Effect.gen(function*() {
       const { token } = yield* Effect.promise(() => theirs.signUpAndGetToken())
       const verifier = yield* JwtVerifier.make({ jwksUrl: theirs.jwksUrl, betterAuthUrl: new URL(ours.baseURL) })
-      expect((yield* Effect.flip(verifier.verify(token))).reason).toMatch(/"iss"/)
+      expect((yield* Effect.flip(verifier.verify(token))).reason).toMatch(/\(iss\)/)
     }))
 })

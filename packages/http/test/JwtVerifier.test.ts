@@ -72,7 +72,7 @@ describe("JwtVerifier, HS256 with the shared secret", () => {
 
   it.live("a token without exp is refused", () =>
     Effect.gen(function*() {
-      expect(yield* refusal(secretOnly, yield* mint({ subject: "u1", expiresAt: null }))).toMatch(/"exp" claim is missing/)
+      expect(yield* refusal(secretOnly, yield* mint({ subject: "u1", expiresAt: null }))).toBe("the token has no expiry (exp) claim")
     }))
 
   it.live("an expired token is refused", () =>
@@ -89,13 +89,15 @@ describe("JwtVerifier, HS256 with the shared secret", () => {
 
   it.live("a token not yet valid (nbf beyond the tolerance) is refused", () =>
     Effect.gen(function*() {
-      expect(yield* refusal(secretOnly, yield* mint({ subject: "u1", notBefore: "30s" }))).toMatch(/"nbf"/)
+      expect(yield* refusal(secretOnly, yield* mint({ subject: "u1", notBefore: "30s" }))).toBe(
+        "the token is not valid yet (nbf is in the future)"
+      )
       expect(yield* verify(secretOnly, yield* mint({ subject: "u1", notBefore: "3s" }))).toBe("u1")
     }))
 
   it.live("a token issued in the future (iat beyond the tolerance) is refused", () =>
     Effect.gen(function*() {
-      expect(yield* refusal(secretOnly, yield* mint({ subject: "u1", issuedAt: "30s" }))).toMatch(/"iat"/)
+      expect(yield* refusal(secretOnly, yield* mint({ subject: "u1", issuedAt: "30s" }))).toMatch(/\(iat\)/)
     }))
 
   it.live("requests arriving at once with one new token share its check, and each gets its answer", () =>
@@ -108,10 +110,12 @@ describe("JwtVerifier, HS256 with the shared secret", () => {
       const [accepted, refused] = yield* Effect.all([burst(good), burst(forged)], { concurrency: 2 })
       expect(accepted.map((result) => result._tag === "Right" && result.right)).toEqual(Array(8).fill("burst"))
       expect(refused.map((result) => result._tag === "Left" && result.left.reason)).toEqual(
-        Array(8).fill("the signature does not verify")
+        Array(8).fill("the signature does not verify: the token was signed with another secret or key")
       )
       // Once settled, the same token is checked again from scratch, not answered from the shared check.
-      expect((yield* Effect.flip(verifier.verify(forged))).reason).toBe("the signature does not verify")
+      expect((yield* Effect.flip(verifier.verify(forged))).reason).toBe(
+        "the signature does not verify: the token was signed with another secret or key"
+      )
     }))
 
   it.live("a token signed with another secret is refused", () =>
@@ -132,8 +136,8 @@ describe("JwtVerifier, HS256 with the shared secret", () => {
       expect(yield* verify(settings, yield* mint({ subject: "u1", issuer: "https://issuer.test", audience: "api://todo" })))
         .toBe("u1")
       expect(yield* refusal(settings, yield* mint({ subject: "u1", issuer: "https://evil.test", audience: "api://todo" })))
-        .toMatch(/"iss"/)
-      expect(yield* refusal(settings, yield* mint({ subject: "u1", issuer: "https://issuer.test" }))).toMatch(/"aud"/)
+        .toMatch(/\(iss\)/)
+      expect(yield* refusal(settings, yield* mint({ subject: "u1", issuer: "https://issuer.test" }))).toMatch(/\(aud\)/)
     }))
 
   it.live("alg none is refused", () =>
@@ -180,10 +184,10 @@ describe("JwtVerifier, Better Auth's JWKS", () => {
 
   it.live("iss and aud default to Better Auth's origin", () =>
     Effect.gen(function*() {
-      expect(yield* refusal(jwksOnly, yield* sign("EdDSA", { ...valid, issuer: "https://evil.test" }))).toMatch(/"iss"/)
-      expect(yield* refusal(jwksOnly, yield* sign("EdDSA", { ...valid, audience: "https://evil.test" }))).toMatch(/"aud"/)
-      expect(yield* refusal(jwksOnly, yield* sign("EdDSA", { subject: "u1", issuer: origin }))).toMatch(/"aud"/)
-      expect(yield* refusal(jwksOnly, yield* sign("EdDSA", { ...valid, issuer: `${origin}/` }))).toMatch(/"iss"/)
+      expect(yield* refusal(jwksOnly, yield* sign("EdDSA", { ...valid, issuer: "https://evil.test" }))).toMatch(/\(iss\)/)
+      expect(yield* refusal(jwksOnly, yield* sign("EdDSA", { ...valid, audience: "https://evil.test" }))).toMatch(/\(aud\)/)
+      expect(yield* refusal(jwksOnly, yield* sign("EdDSA", { subject: "u1", issuer: origin }))).toMatch(/\(aud\)/)
+      expect(yield* refusal(jwksOnly, yield* sign("EdDSA", { ...valid, issuer: `${origin}/` }))).toMatch(/\(iss\)/)
     }))
 
   it.live("without BETTER_AUTH_URL, iss and aud default to the JWKS URL's origin", () =>
@@ -198,12 +202,12 @@ describe("JwtVerifier, Better Auth's JWKS", () => {
       const settings = { ...jwksOnly, issuer: "https://issuer.test", audience: "api://todo" }
       const token = yield* sign("EdDSA", { subject: "u1", issuer: "https://issuer.test", audience: ["api://todo", "x"] })
       expect(yield* verify(settings, token)).toBe("u1")
-      expect(yield* refusal(settings, yield* sign("EdDSA"))).toMatch(/"iss"/)
+      expect(yield* refusal(settings, yield* sign("EdDSA"))).toMatch(/\(iss\)/)
     }))
 
   it.live("a token without exp is refused", () =>
     Effect.gen(function*() {
-      expect(yield* refusal(jwksOnly, yield* sign("ES256", { ...valid, expiresAt: null }))).toMatch(/"exp"/)
+      expect(yield* refusal(jwksOnly, yield* sign("ES256", { ...valid, expiresAt: null }))).toMatch(/\(exp\)/)
     }))
 
   it.live("an expired token is refused", () =>
@@ -311,7 +315,7 @@ describe("JwtVerifier, key rotation and JWKS outages", () => {
       for (let i = 0; i < 10; i++) {
         const stranger = yield* generate()
         expect(yield* verifier.verify(yield* signed(stranger)).pipe(Effect.flip)).toMatchObject({
-          reason: "no published key matches the token"
+          reason: "no published key matches the token's key id (kid)"
         })
       }
       expect(server.requests()).toBe(1)

@@ -113,7 +113,8 @@ describe("/mcp on the embedded database", () => {
       request.end("{}")
     })
     expect(challenge).toBe(
-      `Bearer resource_metadata="http://api.example.com:8443/.well-known/oauth-protected-resource/mcp", error="invalid_token"`
+      `Bearer resource_metadata="http://api.example.com:8443/.well-known/oauth-protected-resource/mcp", error="invalid_token", ` +
+        `error_description="the token has expired"`
     )
   })
 

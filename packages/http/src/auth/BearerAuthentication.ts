@@ -25,10 +25,14 @@ export const bearerToken = (header: string | undefined): string | undefined => {
 
 const noToken = new InvalidToken({ reason: "no bearer token was sent", tokenSent: false })
 
+/** Why a token was refused, at debug beside the request's access-log line: the reason only, never the token. */
+const logRefusal = (refusal: InvalidToken, requestId: string) =>
+  Effect.logDebug("bearer token refused").pipe(Effect.annotateLogs({ request_id: requestId, reason: refusal.reason }))
+
 /** `resource`: the URL a JWKS token may also name as its audience (see `JwtVerifier`). */
 export type Authenticate = (
   authorization: string | undefined,
-  facts: { userId: string | undefined },
+  facts: { readonly requestId: string; userId: string | undefined },
   resource?: string
 ) => Effect.Effect<UserId, AuthenticationFailure>
 
@@ -38,9 +42,12 @@ export const make: Effect.Effect<Authenticate, never, JwtVerifier | UserRateLimi
   return (authorization, facts, resource) => {
     const token = bearerToken(authorization)
     if (token === undefined) return Effect.fail(noToken)
-    return Effect.flatMap(verifier.verify(token, resource), (user) => {
-      facts.userId = user
-      return Effect.as(limiter.take(user), user)
-    })
+    return verifier.verify(token, resource).pipe(
+      Effect.tapError((refusal) => logRefusal(refusal, facts.requestId)),
+      Effect.flatMap((user) => {
+        facts.userId = user
+        return Effect.as(limiter.take(user), user)
+      })
+    )
   }
 })

@@ -76,21 +76,53 @@ const refused = (reason: string) => new InvalidToken({ reason, tokenSent: true }
 
 const keySetUnavailable = "the signing keys could not be fetched"
 
-/** Reasons name the failed rule only: never the token, a claim's value or a key. */
-const reasonFor = (error: unknown): string => {
+/** What a check holds `iss` and `aud` to, named in its refusals (settings, not secrets). */
+interface Expected {
+  readonly issuer?: string | undefined
+  readonly audience?: string | undefined
+}
+
+/** A check's failure, as the reason it is refused for. */
+const refusedFor = (expected: Expected) => (error: unknown): never => {
+  throw new Refused(reasonFor(error, expected))
+}
+
+const CLAIM_NAMES: Readonly<Record<string, string>> = {
+  iss: "issuer (iss)",
+  aud: "audience (aud)",
+  nbf: "not-before time (nbf)",
+  iat: "issue time (iat)",
+  exp: "expiry (exp)"
+}
+
+/**
+ * Reasons name the failed rule only, never the token, a claim's value or a key; they travel in
+ * `WWW-Authenticate`'s `error_description`, so they hold no double quote or backslash.
+ */
+const reasonFor = (error: unknown, expected: Expected = {}): string => {
   if (error instanceof Refused) return error.message
   if (error instanceof errors.JWTClaimValidationFailed) {
-    return error.reason === "missing" ? `the "${error.claim}" claim is missing` : `the "${error.claim}" claim is not acceptable`
+    const claim = CLAIM_NAMES[error.claim] ?? error.claim
+    if (error.reason === "missing") return `the token has no ${claim} claim`
+    switch (error.claim) {
+      case "nbf":
+        return "the token is not valid yet (nbf is in the future)"
+      case "iss":
+        return `the token's issuer (iss) is not ${expected.issuer ?? "the expected one"}`
+      case "aud":
+        return `the token's audience (aud) is not ${expected.audience ?? "the expected one"}`
+    }
+    return `the token's ${claim} is not acceptable`
   }
   if (error instanceof errors.JOSEError) {
     switch (error.code) {
       case "ERR_JWT_EXPIRED":
         return "the token has expired"
       case "ERR_JWS_SIGNATURE_VERIFICATION_FAILED":
-        return "the signature does not verify"
+        return "the signature does not verify: the token was signed with another secret or key"
       case "ERR_JWKS_NO_MATCHING_KEY":
       case "ERR_JWKS_MULTIPLE_MATCHING_KEYS":
-        return "no published key matches the token"
+        return "no published key matches the token's key id (kid)"
       case "ERR_JOSE_ALG_NOT_ALLOWED":
       case "ERR_JOSE_NOT_SUPPORTED":
         return "the token's algorithm is not accepted"
@@ -139,7 +171,7 @@ const make = Effect.fnUntraced(function*(settings: AuthSettings) {
   const common = { requiredClaims: ["exp"], clockTolerance } satisfies JWTVerifyOptions
   const notIssuedInTheFuture = (payload: JWTPayload): JWTPayload => {
     if (payload.iat !== undefined && payload.iat > Date.now() / 1000 + clockTolerance) {
-      throw new Refused(`the "iat" claim is not acceptable`)
+      throw new Refused("the token was issued in the future (iat)")
     }
     return payload
   }
@@ -157,7 +189,8 @@ const make = Effect.fnUntraced(function*(settings: AuthSettings) {
       ...(settings.audience === undefined ? {} : { audience: settings.audience })
     }
     // The resource audience is for what an OAuth server issues to MCP clients: JWKS tokens alone.
-    checks.set("HS256", (token) => jwtVerify(token, key, options).then((result) => notIssuedInTheFuture(result.payload)))
+    const refusal = refusedFor({ issuer: settings.issuer, audience: settings.audience })
+    checks.set("HS256", (token) => jwtVerify(token, key, options).then((result) => notIssuedInTheFuture(result.payload), refusal))
   }
 
   if (settings.jwksUrl !== undefined) {
@@ -181,14 +214,16 @@ const make = Effect.fnUntraced(function*(settings: AuthSettings) {
       audience: settings.audience ?? origin
     }
     const audience = options.audience as string
+    const refusal = refusedFor({ issuer: options.issuer as string, audience })
     const check: Check = (token, resource) =>
       jwtVerify(token, keySet, resource === undefined ? options : { ...options, audience: [audience, resource] })
-        .then((result) => notIssuedInTheFuture(result.payload))
+        .then((result) => notIssuedInTheFuture(result.payload), refusal)
     for (const alg of jwksAlgorithms) checks.set(alg, check)
   }
 
   if (checks.size === 0) return yield* Effect.dieMessage("AuthSettings enables neither the secret nor the JWKS")
 
+  const algorithmRefused = refused(`the token's algorithm is not accepted (this API accepts ${[...checks.keys()].join(", ")})`)
   // The token's own `alg` picks the key path, so a token can only ever meet the key of its own kind.
   const checkFor = (token: string): Either.Either<Check, InvalidToken> => {
     let alg: unknown
@@ -198,7 +233,7 @@ const make = Effect.fnUntraced(function*(settings: AuthSettings) {
       return Either.left(refused("the token is malformed"))
     }
     const check = typeof alg === "string" ? checks.get(alg) : undefined
-    return check === undefined ? Either.left(refused("the token's algorithm is not accepted")) : Either.right(check)
+    return check === undefined ? Either.left(algorithmRefused) : Either.right(check)
   }
 
   const verified = verifiedCache()

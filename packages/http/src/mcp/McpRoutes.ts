@@ -50,7 +50,7 @@ const postOnly = Reply.problem(Problem.make(405, "This path answers POST only.",
 /** The 401 of `/mcp` tells an MCP client where to learn how to get a token (RFC 9728 §5.1). */
 const unauthorized = (error: InvalidToken, origin: string): Reply.Reply => {
   const reply = Reply.problem(Problem.fromError(error))
-  const challenge = `Bearer resource_metadata="${origin}${MCP_METADATA_PATH}"${error.tokenSent ? `, error="invalid_token"` : ""}`
+  const challenge = Problem.bearerChallenge(error, `resource_metadata="${origin}${MCP_METADATA_PATH}"`)
   return { ...reply, headers: { ...reply.headers, "www-authenticate": challenge } }
 }
 

@@ -109,16 +109,31 @@ const detailOf = (error: KnownError): string => {
     case "RepositoryUnavailable":
       return sentenceFor(error)
     case "InvalidToken":
-      return error.tokenSent ? "The bearer token was refused." : "A bearer token is required."
+      return error.tokenSent ? `The bearer token was refused: ${error.reason}.` : "A bearer token is required."
     default:
       return error.message
   }
 }
 
+/** RFC 6750 §3's `error_description` admits printable ASCII but `"` and `\`. */
+const quotable = (text: string): string => text.replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]/g, "?")
+
+/**
+ * The challenge of a 401 (RFC 6750 §3): a bare `Bearer` when no token was sent, else `invalid_token`
+ * and why; `before` is any parameter that goes first (the MCP route's `resource_metadata`).
+ */
+export const bearerChallenge = (error: InvalidToken, before?: string): string => {
+  const parameters = [
+    ...(before === undefined ? [] : [before]),
+    ...(error.tokenSent ? [`error="invalid_token"`, `error_description="${quotable(error.reason)}"`] : [])
+  ]
+  return parameters.length === 0 ? "Bearer" : `Bearer ${parameters.join(", ")}`
+}
+
 const headersOf = (error: KnownError): Readonly<Record<string, string>> | undefined => {
   switch (error._tag) {
     case "InvalidToken":
-      return { "www-authenticate": error.tokenSent ? `Bearer error="invalid_token"` : "Bearer" }
+      return { "www-authenticate": bearerChallenge(error) }
     case "RepositoryUnavailable":
       return { "retry-after": String(RETRY_AFTER_SECONDS) }
     case "RateLimited":

@@ -3,6 +3,7 @@
  * the in-memory store and on PostgreSQL.
  */
 import type { TaskRepository } from "@todo/core"
+import { Tokens } from "@todo/testing"
 import type { Layer } from "effect"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import { recurringTasks } from "./RecurrenceContract.js"
@@ -392,12 +393,24 @@ export const apiContract = (name: string, repository: Layer.Layer<TaskRepository
         }
       })
 
-      it("a bad or expired token is 401 with error=\"invalid_token\"", async () => {
+      it("a bad or expired token is 401 with error=\"invalid_token\" and why, never the token", async () => {
         const expired = await tokenFor(user, { expiresAt: "-1h", issuedAt: "-2h" })
-        for (const token of ["not-a-jwt", expired, `${await tokenFor(user)}x`]) {
+        const refusals: ReadonlyArray<[string, string]> = [
+          ["not-a-jwt", "the token is malformed"],
+          [expired, "the token has expired"],
+          [`${await tokenFor(user)}x`, "the signature does not verify: the token was signed with another secret or key"],
+          [
+            await Tokens.mintHs256("another-secret-that-is-at-least-32-bytes", { subject: user }),
+            "the signature does not verify: the token was signed with another secret or key"
+          ],
+          [await tokenFor(user, { expiresAt: null }), "the token has no expiry (exp) claim"],
+          [await tokenFor(user, { notBefore: "1h" }), "the token is not valid yet (nbf is in the future)"]
+        ]
+        for (const [token, reason] of refusals) {
           const reply = await api(`/api/${user}/tasks`, { as: null, headers: { authorization: `Bearer ${token}` } })
           expectProblem(reply, 401)
-          expect(reply.headers.get("www-authenticate")).toBe(`Bearer error="invalid_token"`)
+          expect(reply.headers.get("www-authenticate")).toBe(`Bearer error="invalid_token", error_description="${reason}"`)
+          expect(reply.json.detail).toBe(`The bearer token was refused: ${reason}.`)
           expect(reply.text).not.toContain(token)
         }
       })
