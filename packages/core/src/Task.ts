@@ -208,9 +208,45 @@ const newTaskFields = {
   )
 }
 
+/** What the contract says of a body's other fields, in the document and in the schema alike. */
+const IGNORED_FIELDS = "Fields the task does not have (user_id among them) are ignored"
+
+/**
+ * A body of `fields` that may carry others (the contract ignores them): decoded to `fields`
+ * alone, with `check` run on the known fields and the names of the ignored ones.
+ */
+const ignoringOtherFields = <Fields extends Schema.Struct.Fields>(
+  fields: Fields,
+  check: (known: Schema.Struct.Type<Fields>, ignored: ReadonlyArray<string>) => ParseResult.ParseIssue | undefined
+) => {
+  const names = Object.keys(fields)
+  const known = Schema.Struct(fields)
+  return Schema.transformOrFail(
+    Schema.Struct(fields, Schema.Record({ key: Schema.String, value: Schema.Unknown })),
+    Schema.typeSchema(known),
+    {
+      strict: false,
+      decode: (body) => {
+        const picked = Struct.pick(body, ...names) as Schema.Struct.Type<Fields>
+        const issue = check(picked, Object.keys(body).filter((name) => !names.includes(name)))
+        return issue === undefined ? ParseResult.succeed(picked) : ParseResult.fail(issue)
+      },
+      encode: ParseResult.succeed
+    }
+  )
+}
+
+/** A recurring task must have a due date: the issue is reported on `recurrence`. */
+const recurrenceIssue = (task: { readonly recurrence?: string | null | undefined; readonly due_date?: unknown }) =>
+  task.recurrence == null || task.due_date != null
+    ? undefined
+    : new ParseResult.Pointer("recurrence", task, new ParseResult.Type(Schema.Unknown.ast, task.recurrence, RECURRENCE_NEEDS_DUE_DATE))
+
 /** What a caller may write when creating a task; anything else in the body is ignored. */
-export const NewTask = Schema.Struct(newTaskFields).pipe(Schema.filter(recurrenceHasDueDate)).annotations({
-  identifier: "NewTask"
+export const NewTask = ignoringOtherFields(newTaskFields, (task) => recurrenceIssue(task)).annotations({
+  identifier: "NewTask",
+  title: "NewTask",
+  description: `A task to create: only title is required. ${IGNORED_FIELDS}.`
 })
 export type NewTask = typeof NewTask.Type
 
@@ -221,14 +257,18 @@ export const WRITABLE_FIELDS = Object.keys(patchFields) as ReadonlyArray<keyof t
 /**
  * A partial update: any non-empty subset of the writable fields; `null` clears. Whether a
  * recurrence keeps a due date also depends on the stored task: the use-case checks the rest.
+ * A body with none of them names the fields it sent instead, which are ignored (a typo, often).
  */
-export const TaskPatch = Schema.Struct(patchFields).pipe(
-  Schema.filter((patch) =>
-    !WRITABLE_FIELDS.some((field) => patch[field] !== undefined)
-      ? `must change at least one of: ${WRITABLE_FIELDS.join(", ")}`
-      : patch.due_date !== null || recurrenceHasDueDate(patch)
-  )
-).annotations({ identifier: "TaskPatch" })
+export const TaskPatch = ignoringOtherFields(patchFields, (patch, ignored) => {
+  if (WRITABLE_FIELDS.some((field) => patch[field] !== undefined)) return patch.due_date === null ? recurrenceIssue(patch) : undefined
+  const named = ignored.slice(0, 5).map((name) => name.slice(0, 50)).join(", ") + (ignored.length > 5 ? ", …" : "")
+  const unknown = ignored.length === 0 ? "" : `; fields the task does not have are ignored: ${named}`
+  return new ParseResult.Type(Schema.Unknown.ast, patch, `must change at least one of: ${WRITABLE_FIELDS.join(", ")}${unknown}`)
+}).annotations({
+  identifier: "TaskUpdate",
+  title: "TaskUpdate",
+  description: `The fields to change, at least one; null clears a field. ${IGNORED_FIELDS}.`
+})
 export type TaskPatch = typeof TaskPatch.Type
 
 /** Whether a task changed by `patch` still has a due date if it repeats. */

@@ -65,6 +65,9 @@ const decodeList = validate(ListArguments)
 const decodePatch = validate(TaskPatch)
 const decodeComplete = validate(CompleteArguments)
 
+/** The id names the task: it is not one of the fields to change. */
+const fieldsOf = ({ id: _id, ...fields }: Readonly<Record<string, unknown>>) => fields
+
 const withTasks = <A, E>(use: (tasks: Tasks["Type"]) => Effect.Effect<A, E>) => Effect.flatMap(Tasks, use)
 
 const TASK_SCHEMA = toolSchema(Task)
@@ -129,7 +132,9 @@ export const taskTools: ReadonlyArray<TaskTool> = [
     outputSchema: TASK_SCHEMA,
     run: (user, args) =>
       taskIdOf(args).pipe(
-        Effect.flatMap((id) => decodePatch(args).pipe(Effect.flatMap((patch) => withTasks((tasks) => tasks.update(user, id, patch))))),
+        Effect.flatMap((id) =>
+          decodePatch(fieldsOf(args)).pipe(Effect.flatMap((patch) => withTasks((tasks) => tasks.update(user, id, patch))))
+        ),
         Effect.map(encodeTask)
       )
   },

@@ -34,7 +34,12 @@ const ListQuery = Schema.Struct({
   status_filter: Schema.optional(StatusFilter).annotations({ description: "Alias of status" })
 })
 
-const CompletedBody = Schema.Struct({ completed: Schema.Boolean }).annotations({ identifier: "Completed" })
+/** As a task's other bodies, it ignores fields it does not have. */
+const CompletedBody = Schema.Struct({ completed: Schema.Boolean }, Schema.Record({ key: Schema.String, value: Schema.Unknown }))
+  .annotations({
+    identifier: "Completed",
+    description: "Sets completed; no body toggles it. Fields the task does not have (user_id among them) are ignored"
+  })
 
 const CreateHeaders = Schema.Struct({
   "idempotency-key": Schema.optional(
@@ -200,6 +205,18 @@ const withoutFrameworkDecodeError = (spec: Record<string, any>): Record<string, 
   return spec
 }
 
+/**
+ * Bodies ignore the fields a task does not have: Effect writes "any other property" as a schema
+ * with an `$id` of its own, which generators read as a type named `unknown`; JSON Schema's `true`
+ * says it plainly.
+ */
+const otherFieldsAllowed = (spec: Record<string, any>): Record<string, any> => {
+  for (const schema of Object.values<any>(spec["components"]?.["schemas"] ?? {})) {
+    if (schema.additionalProperties?.$id === "/schemas/unknown") schema.additionalProperties = true
+  }
+  return spec
+}
+
 /** RFC 9728: where an MCP client learns which authorization server issues tokens for `/mcp`. */
 export const ProtectedResourceMetadata = Schema.Struct({
   resource: Schema.String.annotations({ description: "This API's MCP endpoint, as the request reached it" }),
@@ -245,7 +262,7 @@ export class Api extends HttpApi.make("todo-api")
     title: "Todo API",
     version: "1.0.0",
     description: "A multi-user task list. Every error is application/problem+json (RFC 9457).",
-    transform: withoutFrameworkDecodeError
+    transform: (spec) => otherFieldsAllowed(withoutFrameworkDecodeError(spec))
   }))
 {}
 

@@ -111,6 +111,34 @@ export const apiContract = (name: string, repository: Layer.Layer<TaskRepository
         expectProblem(await api(`/api/${user}/tasks/${task.id}`, { method: "PUT", body: {} }), 422)
       })
 
+      it("fields a task does not have are ignored, and a change of nothing but those says so, naming them", async () => {
+        const created = await api(`/api/${user}/tasks`, { method: "POST", body: { title: "kept", colour: "red", user_id: "x" } })
+        expect(created.status).toBe(201)
+        expect(Object.keys(created.json).sort()).toEqual(TASK_FIELDS)
+        expect(created.json).toMatchObject({ title: "kept", user_id: user })
+        const typo = await api(`/api/${user}/tasks/${created.json.id}`, { method: "PATCH", body: { titel: "typo", user_id: "x" } })
+        expectProblem(typo, 422)
+        expect(typo.json.errors).toEqual([{
+          path: "",
+          message:
+            "must change at least one of: title, description, completed, priority, tags, due_date, recurrence, timezone, remind_at; " +
+            "fields the task does not have are ignored: titel, user_id"
+        }])
+        const completed = await api(`/api/${user}/tasks/${created.json.id}/complete`, {
+          method: "PATCH",
+          body: { completed: true, done: 1 }
+        })
+        expect(completed.json.completed).toBe(true)
+      })
+
+      it("the OpenAPI document says the same of other fields: allowed, and ignored", async () => {
+        const { components: { schemas } } = (await api("/api/openapi.json", { as: null })).json
+        for (const name of ["NewTask", "TaskUpdate", "Completed"]) {
+          expect(schemas[name].additionalProperties, name).toBe(true)
+          expect(schemas[name].description, name).toMatch(/Fields the task does not have \(user_id among them\) are ignored/)
+        }
+      })
+
       it("DELETE is 204 with no body, and a second delete is 404", async () => {
         const task = await create()
         const reply = await api(`/api/${user}/tasks/${task.id}`, { method: "DELETE" })

@@ -145,7 +145,7 @@ export const recurringTasks = (api: (path: string, call?: Call) => Promise<Reply
       const { components: { schemas } } = (await api("/api/openapi.json", { as: null })).json
       const writable = ["recurrence", "timezone", "remind_at"]
       expect(schemas.Task.required).toEqual(expect.arrayContaining([...writable, "next_occurrence_id"]))
-      for (const schema of [schemas.NewTask, schemas.TaskPatch]) {
+      for (const schema of [schemas.NewTask, schemas.TaskUpdate]) {
         expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(writable))
         expect(Object.keys(schema.properties)).not.toContain("next_occurrence_id")
       }
