@@ -215,7 +215,7 @@ export const databaseSuite = (name: string, database: () => Promise<TestDatabase
       expect(table.stdout).not.toMatch(/alpha|charlie/)
       const bad = await cli.run(["tasks", "list", "--user", "lister", "--limit", "0", "--sort", "size"])
       expect(bad.code).toBe(1)
-      expect(bad.stderr).toMatch(/limit: must be between 1 and 500/)
+      expect(bad.stderr).toMatch(/limit: must be a whole number from 1 to 500/)
       expect(bad.stderr).toMatch(/sort: /)
     }, TIMEOUT)
 

@@ -1,5 +1,5 @@
 /** The list query: filters, a total order (ties broken by id) and keyset paging. */
-import { Schema } from "effect"
+import { ParseResult, Schema } from "effect"
 import { DateTimeWithOffset, Priority, type TaskId, Text } from "./Task.js"
 
 export const SortKey = Schema.Literal("created_at", "updated_at", "title", "due_date", "priority")
@@ -22,11 +22,25 @@ export type SortOrder = typeof SortOrder.Type
 export const DEFAULT_LIMIT = 100
 export const MAX_LIMIT = 500
 
-export const PageLimit = Schema.Int.pipe(
-  Schema.filter((n) => (n >= 1 && n <= MAX_LIMIT) || `must be between 1 and ${MAX_LIMIT}`, {
-    jsonSchema: { minimum: 1, maximum: MAX_LIMIT }
-  })
+const LIMIT_RULE = `must be a whole number from 1 to ${MAX_LIMIT}`
+
+const LIMIT_SCHEMA = { type: "integer", minimum: 1, maximum: MAX_LIMIT, default: DEFAULT_LIMIT } as const
+
+const LIMIT_ANNOTATIONS = { description: `How many tasks at most, 1 to ${MAX_LIMIT}; default ${DEFAULT_LIMIT}`, jsonSchema: LIMIT_SCHEMA }
+
+export const PageLimit = Schema.Number.pipe(
+  Schema.filter((n) => (Number.isInteger(n) && n >= 1 && n <= MAX_LIMIT) || LIMIT_RULE, LIMIT_ANNOTATIONS)
 )
+
+/** `limit` as a query string or a command line carries it: digits only, so 1e2 or 0x10 are refused. */
+export const PageLimitFromString = Schema.transformOrFail(Schema.String, PageLimit, {
+  strict: true,
+  decode: (text, _, ast) =>
+    /^[0-9]{1,9}$/.test(text.trim())
+      ? ParseResult.succeed(Number(text.trim()))
+      : ParseResult.fail(new ParseResult.Type(ast, text, LIMIT_RULE)),
+  encode: (n) => ParseResult.succeed(String(n))
+}).annotations(LIMIT_ANNOTATIONS)
 
 /** The list parameters as text, the way a query string or a command line carries them. */
 export const TaskListParams = Schema.Struct({
@@ -38,7 +52,7 @@ export const TaskListParams = Schema.Struct({
   due_after: Schema.optional(DateTimeWithOffset),
   sort: Schema.optionalWith(SortParam, { default: () => "created_at" as const }),
   order: Schema.optionalWith(SortOrder, { default: () => "desc" as const }),
-  limit: Schema.optionalWith(Schema.compose(Schema.NumberFromString, PageLimit), { default: () => DEFAULT_LIMIT }),
+  limit: Schema.optionalWith(PageLimitFromString, { default: () => DEFAULT_LIMIT }),
   cursor: Schema.optional(Schema.String)
 }).annotations({ identifier: "TaskListParams" })
 export type TaskListParams = typeof TaskListParams.Type

@@ -10,9 +10,39 @@ const plainTypes: Record<string, string> = {
   boolean: "must be true or false"
 }
 
-const describeExpected = (expected: string): string =>
-  plainTypes[expected] ??
-    (expected.startsWith("ReadonlyArray") ? "must be an array" : "must be a JSON object")
+/** Effect's words for its numeric refinements, as a rule in ours. */
+const numericRules: ReadonlyArray<readonly [RegExp, (bound: string, upper?: string) => string]> = [
+  [/^an integer$/, () => "must be a whole number"],
+  [/^a number greater than or equal to (\S+)$/, (bound) => `must be at least ${bound}`],
+  [/^a number greater than (\S+)$/, (bound) => `must be more than ${bound}`],
+  [/^a number less than or equal to (\S+)$/, (bound) => `must be at most ${bound}`],
+  [/^a number less than (\S+)$/, (bound) => `must be less than ${bound}`],
+  [/^a number between (\S+) and (\S+)$/, (lower, upper) => `must be from ${lower} to ${upper}`]
+]
+
+const describeExpected = (expected: string): string => {
+  const plain = plainTypes[expected]
+  if (plain !== undefined) return plain
+  for (const [pattern, rule] of numericRules) {
+    const bounds = pattern.exec(expected)
+    if (bounds !== null) return rule(bounds[1]!, bounds[2])
+  }
+  if (expected.startsWith("ReadonlyArray")) return "must be an array"
+  return expected.startsWith("{") ? "must be a JSON object" : "is invalid"
+}
+
+/** A transformation's own failure ("Unable to decode … into a DateTime.Utc") names a type of Effect's and echoes the input. */
+const DECODING_FAILURE = /^Unable to decode .* into an? (.+)$/s
+
+const decodingFailures: Record<string, string> = {
+  number: "must be a number",
+  "DateTime.Utc": "must be an RFC 3339 date-time with an offset, e.g. 2026-01-31T17:00:00Z"
+}
+
+const ownWords = (message: string): string => {
+  const into = DECODING_FAILURE.exec(message)?.[1]
+  return into === undefined ? message : decodingFailures[into] ?? "is invalid"
+}
 
 /**
  * Schema's own messages name every member of a union and echo the input back; a caller wants
@@ -24,7 +54,7 @@ const messagesFor = (messages: ReadonlyArray<string>): ReadonlyArray<string> => 
   const others: Array<string> = []
   for (const message of messages) {
     const expected = EXPECTED.exec(message)?.[1]
-    if (expected === undefined) others.push(message)
+    if (expected === undefined) others.push(ownWords(message))
     else if (expected.startsWith("\"")) literals.push(expected)
     else if (expected === "undefined" || expected === "null") absent.push(expected)
     else others.push(describeExpected(expected))

@@ -212,7 +212,7 @@ export const mcpToolContract = (harness: () => McpHarness, timeout = 60_000) => 
         expect(refused(await call(client, "list_tasks", { limit: 0, status: "done" }))).toBe([
           BROKEN_RULES,
           `status: must be one of "all", "pending", "completed"`,
-          "limit: must be between 1 and 500"
+          "limit: must be a whole number from 1 to 500"
         ].join("\n"))
         expect(refused(await call(client, "list_tasks", { cursor: "not-a-cursor" }))).toMatch(
           new RegExp(`^${BROKEN_RULES.replace(".", "\\.")}\ncursor: `)

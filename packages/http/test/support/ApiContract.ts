@@ -285,6 +285,38 @@ export const apiContract = (name: string, repository: Layer.Layer<TaskRepository
         })
       }
 
+      it("field errors are in our words, never Effect's (\"Unable to decode\", \"DateTime.Utc\", \"Expected\")", async () => {
+        const DATE_RULE = "must be an RFC 3339 date-time with an offset, e.g. 2026-01-31T17:00:00Z"
+        const LIMIT_RULE = "must be a whole number from 1 to 500"
+        const queries: ReadonlyArray<[string, string]> = [
+          ["limit=abc", LIMIT_RULE],
+          ["limit=1.5", LIMIT_RULE],
+          ["limit=1e2", LIMIT_RULE],
+          ["limit=0", LIMIT_RULE],
+          ["limit=501", LIMIT_RULE],
+          ["due_before=2026-12-31", DATE_RULE],
+          ["due_after=2026-12-31T25:00:00Z", "must be a time that exists: hours run from 00 to 23"]
+        ]
+        for (const [query, message] of queries) {
+          const reply = await api(`/api/${user}/tasks?${query}`)
+          expect(reply.json.errors, query).toEqual([{ path: query.split("=")[0], message }])
+        }
+        const body = await api(`/api/${user}/tasks`, {
+          method: "POST",
+          body: { title: 5, due_date: "2026-02-30T10:00:00Z", remind_at: 17, tags: "home", completed: "yes" }
+        })
+        expect(body.json.errors).toEqual([
+          { path: "title", message: "must be a string" },
+          { path: "completed", message: "must be true or false" },
+          { path: "tags", message: "must be an array" },
+          { path: "due_date", message: "must be a date that exists: February has 28 days, 29 in leap years" },
+          { path: "remind_at", message: "must be a string" }
+        ])
+        for (const reply of [body, await api(`/api/${user}/tasks?limit=x&due_before=y`)]) {
+          expect(reply.text).not.toMatch(/Unable to decode|DateTime|NumberFromString|Expected|actual/)
+        }
+      })
+
       it("a cursor that is not ours is 422 on cursor", async () => {
         const reply = await api(`/api/${user}/tasks?cursor=garbage`)
         expectProblem(reply, 422)
