@@ -45,8 +45,10 @@ export interface TextRules {
  * The building block of every text field: text that can be stored exactly as it was sent, of
  * a length in code points within the bounds given.
  */
-export const Text = ({ max = Infinity, min = 0, trim = false }: TextRules = {}): Schema.Schema<string> =>
-  (trim ? Schema.Trim : Schema.String).pipe(Schema.filter((text) => {
+export const Text = ({ max = Infinity, min = 0, trim = false }: TextRules = {}): Schema.Schema<string> => {
+  // JSON Schema counts a string's length in code points too.
+  const lengths = { ...(min > 0 ? { minLength: min } : {}), ...(max < Infinity ? { maxLength: max } : {}) }
+  const text = (trim ? Schema.Trim : Schema.String).pipe(Schema.filter((text) => {
     const refused = unstorable(text)
     if (refused !== undefined) return refused
     if (min === 0 && max === Infinity) return undefined
@@ -54,19 +56,20 @@ export const Text = ({ max = Infinity, min = 0, trim = false }: TextRules = {}):
     if (length < min) return min === 1 ? "must not be empty" : `must be at least ${min} characters`
     if (length > max) return `must be at most ${max} characters`
     return undefined
-  }, {
-    // JSON Schema counts a string's length in code points too.
-    jsonSchema: { ...(min > 0 ? { minLength: min } : {}), ...(max < Infinity ? { maxLength: max } : {}) }
-  }))
+  }, { jsonSchema: lengths }))
+  // A document shows the text as sent (a string), not the trimming transformation Effect would name.
+  return trim ? text.annotations({ jsonSchema: { type: "string", ...lengths } }) : text
+}
 
 /** Task ids are PostgreSQL `integer` identities: anything outside that range names no task. */
 export const MAX_TASK_ID = 2_147_483_647
 
-export const TaskId = Schema.Int.pipe(
-  Schema.greaterThanOrEqualTo(1),
-  Schema.lessThanOrEqualTo(MAX_TASK_ID),
+export const TaskId = Schema.Number.pipe(
+  Schema.filter((id) => (Number.isInteger(id) && id >= 1 && id <= MAX_TASK_ID) || `must be a whole number from 1 to ${MAX_TASK_ID}`, {
+    jsonSchema: { type: "integer", minimum: 1, maximum: MAX_TASK_ID }
+  }),
   Schema.brand("TaskId")
-)
+).annotations({ title: "TaskId", description: "A task's id" })
 export type TaskId = typeof TaskId.Type
 
 /** Better Auth user ids are opaque strings: no UUID or number is assumed. */
@@ -83,7 +86,10 @@ export const Tag = Text({ trim: true, min: 1, max: 50 })
 export const MAX_TAGS = 20
 
 export const Tags = Schema.Array(Tag).pipe(
-  Schema.filter((tags) => tags.length <= MAX_TAGS || `must hold at most ${MAX_TAGS} tags`),
+  Schema.filter((tags) => tags.length <= MAX_TAGS || `must hold at most ${MAX_TAGS} tags`, {
+    jsonSchema: { maxItems: MAX_TAGS },
+    description: `At most ${MAX_TAGS}, unique regardless of case`
+  }),
   Schema.filter((tags) => {
     const seen = new Set<string>()
     for (const [index, tag] of tags.entries()) {
@@ -155,30 +161,43 @@ export const DateTimeWithOffset: Schema.Schema<DateTime.Utc, string> = Schema.tr
     },
     encode: (dateTime) => ParseResult.succeed(DateTime.formatIso(dateTime))
   }
-)
+).annotations({
+  jsonSchema: {
+    type: "string",
+    format: "date-time",
+    description: "An RFC 3339 date-time with an offset (Z or ±hh:mm), e.g. 2026-01-31T17:00:00Z",
+    examples: ["2026-01-31T17:00:00Z"]
+  }
+})
+
+/** The instants a task holds, as it returns them: RFC 3339 in UTC with milliseconds. */
+const UtcDateTime = Schema.DateTimeUtc.annotations({
+  identifier: "DateTime",
+  jsonSchema: { type: "string", format: "date-time", description: "An RFC 3339 date-time in UTC, e.g. 2026-01-31T17:00:00.000Z" }
+})
 
 export const Task = Schema.Struct({
   id: TaskId,
   user_id: UserId,
-  title: Schema.String,
-  description: Schema.NullOr(Schema.String),
+  title: Schema.String.annotations({ description: "1 to 200 characters" }),
+  description: Schema.NullOr(Schema.String).annotations({ description: "At most 1000 characters" }),
   completed: Schema.Boolean,
   priority: Priority,
-  tags: Schema.Array(Schema.String),
-  due_date: Schema.NullOr(Schema.DateTimeUtc),
-  created_at: Schema.DateTimeUtc,
-  updated_at: Schema.DateTimeUtc,
+  tags: Schema.Array(Schema.String).annotations({ description: `At most ${MAX_TAGS}, each 1 to 50 characters` }),
+  due_date: Schema.NullOr(UtcDateTime),
+  created_at: UtcDateTime,
+  updated_at: UtcDateTime,
   recurrence: Schema.NullOr(Schema.String).annotations({
     description: "An RFC 5545 RRULE value, upper-case; the series repeats from due_date"
   }),
   timezone: Schema.NullOr(Schema.String).annotations({
     description: "The IANA zone the task repeats in (its due_date's wall-clock time is kept there); null is UTC"
   }),
-  remind_at: Schema.NullOr(Schema.DateTimeUtc).annotations({ description: "When to remind, in UTC" }),
+  remind_at: Schema.NullOr(UtcDateTime).annotations({ description: "When to remind, in UTC" }),
   next_occurrence_id: Schema.NullOr(TaskId).annotations({
     description: "Read-only: the task created when this occurrence was completed"
   })
-}).annotations({ identifier: "Task" })
+}).annotations({ identifier: "Task", title: "Task", description: "A task, as every response carries it" })
 export type Task = typeof Task.Type
 
 const RECURRENCE_NEEDS_DUE_DATE = "needs a due_date: a series repeats from its due date"
@@ -197,7 +216,7 @@ const newTaskFields = {
   due_date: Schema.optional(Schema.NullOr(DateTimeWithOffset)),
   recurrence: Schema.optional(Schema.NullOr(Recurrence)),
   timezone: Schema.optional(
-    Schema.NullOr(TimeZoneName).annotations({
+    Schema.NullOr(TimeZoneName.annotations({ jsonSchema: { examples: ["Europe/Berlin"] } })).annotations({
       description: "An IANA time zone name, such as Europe/Berlin, in which the task repeats; stored as sent; null is UTC"
     })
   ),

@@ -50,8 +50,10 @@ export const TaskListParams = Schema.Struct({
   tag: Schema.optional(Text({ trim: true })),
   due_before: Schema.optional(DateTimeWithOffset),
   due_after: Schema.optional(DateTimeWithOffset),
-  sort: Schema.optionalWith(SortParam, { default: () => "created_at" as const }),
-  order: Schema.optionalWith(SortOrder, { default: () => "desc" as const }),
+  sort: Schema.optionalWith(SortParam.annotations({ default: "created_at", description: "created and updated are aliases" }), {
+    default: () => "created_at" as const
+  }),
+  order: Schema.optionalWith(SortOrder.annotations({ default: "desc" }), { default: () => "desc" as const }),
   limit: Schema.optionalWith(PageLimitFromString, { default: () => DEFAULT_LIMIT }),
   cursor: Schema.optional(Schema.String)
 }).annotations({ identifier: "TaskListParams" })

@@ -30,7 +30,7 @@ const MAX_IDEMPOTENCY_KEY_LENGTH = 200
 /** The list query: core's parameters, plus `status_filter`, an alias some frontends send. */
 const ListQuery = Schema.Struct({
   ...TaskListParams.fields,
-  status: Schema.optional(StatusFilter).annotations({ description: "Default all" }),
+  status: Schema.optional(StatusFilter.annotations({ default: "all" })),
   status_filter: Schema.optional(StatusFilter).annotations({ description: "Alias of status" })
 })
 
@@ -56,26 +56,107 @@ const PreconditionHeaders = Schema.Struct({
   })
 })
 
-const optionalBody = OpenApi.annotations({
-  transform: (operation) => ({ ...operation, requestBody: { ...operation["requestBody"], required: false } })
-})
+/** The response headers the document describes, by name. */
+const HEADERS = {
+  Link: {
+    description: "The next page, `<…?cursor=…>; rel=\"next\"`, with the same filters, sort and order; absent on the last page",
+    schema: { type: "string" }
+  },
+  ETag: { description: "The task's version, for If-Match", schema: { type: "string" }, example: "\"1777654800000\"" },
+  Location: { description: "The new task's path", schema: { type: "string" }, example: "/api/tasks/42" },
+  "Retry-After": { description: "Seconds to wait before trying again", schema: { type: "integer", minimum: 1 } },
+  "WWW-Authenticate": {
+    description: "`Bearer`, with `error=\"invalid_token\"` and `error_description` (why) when a token was sent and refused",
+    schema: { type: "string" },
+    example: "Bearer error=\"invalid_token\", error_description=\"the token has expired\""
+  }
+} as const
+
+type HeaderName = keyof typeof HEADERS
+
+type Operation = Record<string, any>
+
+const withHeaders = (operation: Operation, status: string, names: ReadonlyArray<HeaderName>): void => {
+  const response = operation["responses"]?.[status]
+  if (response === undefined) return
+  response.headers = { ...response.headers, ...Object.fromEntries(names.map((name) => [name, HEADERS[name]])) }
+}
+
+interface OperationDocs {
+  /** `operationId`: what a generated client names the call. */
+  readonly id: string
+  readonly summary: string
+  readonly description?: string
+  /** Response headers by status. */
+  readonly headers?: Readonly<Record<number, ReadonlyArray<HeaderName>>>
+  /** A request body that succeeds, for the reference page's "try it" and for generators. */
+  readonly example?: object
+  /** The body may be left out (it is required by default). */
+  readonly optionalBody?: boolean
+}
+
+const documented = (docs: OperationDocs) =>
+  OpenApi.annotations({
+    identifier: docs.id,
+    summary: docs.summary,
+    ...(docs.description === undefined ? {} : { description: docs.description }),
+    transform: (operation) => {
+      for (const [status, names] of Object.entries(docs.headers ?? {})) withHeaders(operation, status, names)
+      const body = operation["requestBody"]
+      if (body !== undefined && docs.example !== undefined) body.content["application/json"].example = docs.example
+      if (body !== undefined && docs.optionalBody === true) body.required = false
+      return operation
+    }
+  })
+
+/** How the operations of one of the two task groups are named: `listTasks` or `listUserTasks`. */
+interface TaskNouns {
+  readonly one: string
+  readonly many: string
+}
+
+const NEW_TASK_EXAMPLE = {
+  title: "Buy milk",
+  description: "Oat, two litres",
+  priority: "high",
+  tags: ["home", "shopping"],
+  due_date: "2026-05-01T17:00:00+02:00"
+}
+
+const CHANGE_EXAMPLE = { title: "Buy oat milk", due_date: null }
 
 /** Both shapes of the task routes; the path schemas are checked where the two groups are made. */
 const taskGroup = <const Name extends string, Collection extends Schema.Schema.Any, Item extends Schema.Schema.Any>(
   name: Name,
   base: `/api/${string}`,
-  paths: { readonly collection: Collection; readonly item: Item }
+  paths: { readonly collection: Collection; readonly item: Item },
+  nouns: TaskNouns
 ) => {
   const collection = paths.collection as Collection & HttpApiEndpoint.HttpApiEndpoint.ValidatePath<Collection>
   const item = paths.item as Item & HttpApiEndpoint.HttpApiEndpoint.ValidatePath<Item>
   const one: `/${string}` = `${base}/:id`
+  const change = (id: string, summary: string) =>
+    documented({
+      id,
+      summary,
+      description: "Changes the fields sent, at least one; `null` clears a field, `tags` replaces the list. " +
+        "`If-Match` makes the change conditional on the version an `ETag` named. PUT and PATCH do the same",
+      headers: { 200: ["ETag"] },
+      example: CHANGE_EXAMPLE
+    })
   return HttpApiGroup.make(name)
     .add(
       HttpApiEndpoint.get("list", base)
         .setPath(collection)
         .setUrlParams(ListQuery)
         .addSuccess(Schema.Array(Task))
-        .annotate(OpenApi.Description, "A page of tasks; `Link: <…>; rel=\"next\"` names the next one")
+        .annotateContext(documented({
+          id: `list${nouns.many}`,
+          summary: "List tasks",
+          description: "A page of tasks, newest first unless `sort` and `order` say otherwise, filtered by status, text, " +
+            "priority, tag and due date. When more follow, `Link: <…>; rel=\"next\"` names the next page",
+          headers: { 200: ["Link"] }
+        }))
     )
     .add(
       HttpApiEndpoint.post("create", base)
@@ -83,17 +164,28 @@ const taskGroup = <const Name extends string, Collection extends Schema.Schema.A
         .setHeaders(CreateHeaders)
         .setPayload(NewTask)
         .addSuccess(Task, { status: 201 })
-        .annotate(OpenApi.Description, "`Location` names the new task; a repeated `Idempotency-Key` returns the first")
         .addError(Declared.MalformedJson)
         .addError(Declared.PayloadTooLarge)
         .addError(Declared.UnsupportedMediaType)
+        .annotateContext(documented({
+          id: `create${nouns.one}`,
+          summary: "Create a task",
+          description: "Only `title` is required. `Location` names the new task; a repeated `Idempotency-Key` returns the first",
+          headers: { 201: ["Location", "ETag"] },
+          example: NEW_TASK_EXAMPLE
+        }))
     )
     .add(
       HttpApiEndpoint.get("get", one)
         .setPath(item)
         .addSuccess(Task)
-        .annotate(OpenApi.Description, "`ETag` carries the task's version, for `If-Match`")
         .addError(Declared.TaskNotFound)
+        .annotateContext(documented({
+          id: `get${nouns.one}`,
+          summary: "Get a task",
+          description: "`ETag` carries the task's version, for `If-Match`",
+          headers: { 200: ["ETag"] }
+        }))
     )
     .add(
       HttpApiEndpoint.put("update", one)
@@ -106,6 +198,7 @@ const taskGroup = <const Name extends string, Collection extends Schema.Schema.A
         .addError(Declared.MalformedJson)
         .addError(Declared.PayloadTooLarge)
         .addError(Declared.UnsupportedMediaType)
+        .annotateContext(change(`replace${nouns.one}`, "Change a task (PUT)"))
     )
     .add(
       HttpApiEndpoint.patch("patch", one)
@@ -118,13 +211,14 @@ const taskGroup = <const Name extends string, Collection extends Schema.Schema.A
         .addError(Declared.MalformedJson)
         .addError(Declared.PayloadTooLarge)
         .addError(Declared.UnsupportedMediaType)
-        .annotate(OpenApi.Description, "The same as PUT")
+        .annotateContext(change(`update${nouns.one}`, "Change a task"))
     )
     .add(
       HttpApiEndpoint.del("remove", one)
         .setPath(item)
         .addSuccess(HttpApiSchema.NoContent)
         .addError(Declared.TaskNotFound)
+        .annotateContext(documented({ id: `delete${nouns.one}`, summary: "Delete a task" }))
     )
     .add(
       HttpApiEndpoint.patch("complete", `${one}/complete`)
@@ -135,8 +229,15 @@ const taskGroup = <const Name extends string, Collection extends Schema.Schema.A
         .addError(Declared.MalformedJson)
         .addError(Declared.PayloadTooLarge)
         .addError(Declared.UnsupportedMediaType)
-        .annotate(OpenApi.Description, "No body toggles `completed`; `{\"completed\": true|false}` sets it")
-        .annotateContext(optionalBody)
+        .annotateContext(documented({
+          id: `complete${nouns.one}`,
+          summary: "Complete or reopen a task",
+          description: "No body toggles `completed`; `{\"completed\": true|false}` sets it. Completing a recurring task " +
+            "creates its next occurrence (`next_occurrence_id`)",
+          headers: { 200: ["ETag"] },
+          example: { completed: true },
+          optionalBody: true
+        }))
     )
     .addError(Declared.ValidationFailed)
     .addError(Declared.RepositoryUnavailable)
@@ -146,34 +247,41 @@ const taskGroup = <const Name extends string, Collection extends Schema.Schema.A
 export const UserTasks = taskGroup("userTasks", "/api/:user_id/tasks", {
   collection: Schema.Struct({ user_id: UserIdParam }),
   item: Schema.Struct({ user_id: UserIdParam, id: TaskIdParam })
-})
+}, { one: "UserTask", many: "UserTasks" })
   .addError(Declared.UserMismatch)
   .annotate(OpenApi.Title, "Tasks of {user_id}")
 
 export const OwnTasks = taskGroup("tasks", "/api/tasks", {
   collection: Schema.Struct({}),
   item: Schema.Struct({ id: TaskIdParam })
-})
+}, { one: "Task", many: "Tasks" })
   .annotate(OpenApi.Title, "Tasks of the token's user")
 
 const Status = <const S extends string>(status: S) => Schema.Struct({ status: Schema.Literal(status) })
 
 export const Operations = HttpApiGroup.make("operations")
-  .add(HttpApiEndpoint.get("health", "/api/health").addSuccess(Status("ok")))
+  .add(
+    HttpApiEndpoint.get("health", "/api/health")
+      .addSuccess(Status("ok"))
+      .annotateContext(documented({ id: "health", summary: "Liveness", description: "200 while the process serves" }))
+  )
   .add(
     HttpApiEndpoint.get("ready", "/api/ready")
       .addSuccess(Status("ready"))
       .addError(Declared.RepositoryUnavailable)
+      .annotateContext(documented({ id: "ready", summary: "Readiness", description: "200 once the database answers" }))
   )
   .add(
     HttpApiEndpoint.get("openapi", "/api/openapi.json")
       .addSuccess(Schema.Unknown)
-      .annotate(OpenApi.Description, "This document")
+      .annotateContext(documented({ id: "openApiDocument", summary: "This document", description: "OpenAPI 3.1" }))
   )
   .add(
     HttpApiEndpoint.get("docs", "/api/docs")
       .addSuccess(HttpApiSchema.Text({ contentType: "text/html" }))
-      .annotate(OpenApi.Description, "An interactive API reference that works offline")
+      .annotateContext(
+        documented({ id: "docsPage", summary: "API reference", description: "An interactive API reference that works offline" })
+      )
   )
   .annotate(OpenApi.Title, "Operations")
   .annotate(OpenApi.Description, "No token needed")
@@ -206,13 +314,42 @@ const withoutFrameworkDecodeError = (spec: Record<string, any>): Record<string, 
 }
 
 /**
- * Bodies ignore the fields a task does not have: Effect writes "any other property" as a schema
- * with an `$id` of its own, which generators read as a type named `unknown`; JSON Schema's `true`
- * says it plainly.
+ * Effect writes "any JSON" (other fields of a body, the MCP messages) as a schema with an `$id`
+ * of its own, which a document may hold only once and generators read as a type named `unknown`:
+ * JSON Schema's `{}` (and `true` for other fields) says it plainly.
  */
-const otherFieldsAllowed = (spec: Record<string, any>): Record<string, any> => {
-  for (const schema of Object.values<any>(spec["components"]?.["schemas"] ?? {})) {
-    if (schema.additionalProperties?.$id === "/schemas/unknown") schema.additionalProperties = true
+const ANY_JSON_IDS: ReadonlySet<unknown> = new Set(["/schemas/unknown", "/schemas/any"])
+
+const plainAnyJson = (node: unknown): unknown => {
+  if (Array.isArray(node)) return node.map(plainAnyJson)
+  if (typeof node !== "object" || node === null) return node
+  if (ANY_JSON_IDS.has((node as Record<string, unknown>)["$id"])) return {}
+  const result: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(node)) {
+    const plain = plainAnyJson(value)
+    const anything = typeof plain === "object" && plain !== null && Object.keys(plain).length === 0
+    result[key] = key === "additionalProperties" && anything ? true : plain
+  }
+  return result
+}
+
+const otherFieldsAllowed = (spec: Record<string, any>): Record<string, any> => plainAnyJson(spec) as Record<string, any>
+
+/** Headers every operation's problems of a kind carry. */
+const PROBLEM_HEADERS: Readonly<Record<string, ReadonlyArray<HeaderName>>> = {
+  401: ["WWW-Authenticate"],
+  429: ["Retry-After"],
+  503: ["Retry-After"]
+}
+
+/** Every error is encoded as one Problem, which Effect describes as the first error declared. */
+const withProblemHeaders = (spec: Record<string, any>): Record<string, any> => {
+  const problem = spec["components"]?.["schemas"]?.["Problem"]
+  if (problem !== undefined) problem.description = "RFC 9457 problem details; on a 422, errors lists each field's problem"
+  for (const operations of Object.values<Record<string, Operation>>(spec["paths"])) {
+    for (const operation of Object.values(operations)) {
+      for (const [status, names] of Object.entries(PROBLEM_HEADERS)) withHeaders(operation, status, names)
+    }
   }
   return spec
 }
@@ -226,30 +363,35 @@ export const ProtectedResourceMetadata = Schema.Struct({
   bearer_methods_supported: Schema.Array(Schema.Literal("header"))
 }).annotations({ identifier: "ProtectedResourceMetadata" })
 
-const protectedResource = <const Name extends string>(name: Name, path: `/${string}`) =>
+const protectedResource = <const Name extends string>(name: Name, path: `/${string}`, id: string) =>
   HttpApiEndpoint.get(name, path)
     .addSuccess(ProtectedResourceMetadata)
-    .annotate(OpenApi.Description, "OAuth protected resource metadata (RFC 9728) of `/mcp`; no token needed")
+    .annotateContext(documented({
+      id,
+      summary: "MCP protected resource metadata",
+      description: "OAuth protected resource metadata (RFC 9728) of `/mcp`; no token needed"
+    }))
 
 export const Mcp = HttpApiGroup.make("mcp")
   .add(
     HttpApiEndpoint.post("mcp", "/mcp")
       .setPayload(Schema.Unknown.annotations({ description: "A JSON-RPC 2.0 message (or batch) of the Model Context Protocol" }))
       .addSuccess(Schema.Unknown.annotations({ description: "The JSON-RPC response(s); 202 with no body for notifications" }))
-      .annotate(
-        OpenApi.Description,
-        "The task tools for AI agents (Model Context Protocol, Streamable HTTP, stateless) acting for the token's user: " +
+      .annotateContext(documented({
+        id: "mcp",
+        summary: "MCP tools",
+        description: "The task tools for AI agents (Model Context Protocol, Streamable HTTP, stateless) acting for the token's user: " +
           "add_task, list_tasks, get_task, update_task, complete_task, delete_task. Send Accept: application/json, " +
           "text/event-stream. A 401 names the protected resource metadata in WWW-Authenticate"
-      )
+      }))
       .addError(Declared.OriginNotAllowed)
       .addError(Declared.MalformedJson)
       .addError(Declared.PayloadTooLarge)
       .addError(Declared.UnsupportedMediaType)
       .middleware(Authentication)
   )
-  .add(protectedResource("protectedResource", "/.well-known/oauth-protected-resource"))
-  .add(protectedResource("mcpProtectedResource", "/.well-known/oauth-protected-resource/mcp"))
+  .add(protectedResource("protectedResource", "/.well-known/oauth-protected-resource", "protectedResourceMetadata"))
+  .add(protectedResource("mcpProtectedResource", "/.well-known/oauth-protected-resource/mcp", "mcpProtectedResourceMetadata"))
   .annotate(OpenApi.Title, "Tools for AI agents (MCP)")
 
 /** The whole API as documented. */
@@ -261,8 +403,15 @@ export class Api extends HttpApi.make("todo-api")
   .annotateContext(OpenApi.annotations({
     title: "Todo API",
     version: "1.0.0",
-    description: "A multi-user task list. Every error is application/problem+json (RFC 9457).",
-    transform: (spec) => otherFieldsAllowed(withoutFrameworkDecodeError(spec))
+    description: "A multi-user task list. Every request but the operational ones needs `Authorization: Bearer <token>`, " +
+      "a JWT whose `sub` is the user. Every error is application/problem+json (RFC 9457); a 422 lists each field's " +
+      "problem in `errors`. Dates are RFC 3339 date-times with an offset, returned in UTC.",
+    servers: [
+      { url: "/", description: "The server this document came from" },
+      { url: "http://localhost:8000", description: "pnpm start, on a development machine" }
+    ],
+    license: { name: "MIT", url: "https://opensource.org/licenses/MIT" },
+    transform: (spec) => withProblemHeaders(otherFieldsAllowed(withoutFrameworkDecodeError(spec)))
   }))
 {}
 

@@ -6,7 +6,7 @@
 import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import { FieldIssue, RepositoryUnavailable, sentenceFor, TaskNotFound, ValidationFailed, VersionMismatch } from "@todo/core"
-import { ParseResult, Schema } from "effect"
+import { ParseResult, Schema, SchemaAST } from "effect"
 import {
   InvalidToken,
   MalformedJson,
@@ -21,10 +21,10 @@ import {
 export const ProblemDocument = Schema.Struct({
   type: Schema.String,
   title: Schema.String,
-  status: Schema.Int,
+  status: Schema.Number.annotations({ jsonSchema: { type: "integer", minimum: 400, maximum: 599 } }),
   detail: Schema.String,
   errors: Schema.optional(Schema.Array(FieldIssue))
-}).annotations({ identifier: "Problem", description: "RFC 9457 problem details" })
+})
 export type ProblemDocument = typeof ProblemDocument.Type
 
 export interface Problem {
@@ -179,7 +179,12 @@ const declared = <A extends KnownError, I>(
     strict: true,
     decode: (document, _, ast) => ParseResult.fail(new ParseResult.Forbidden(ast, document, "a problem is encode-only")),
     encode: (value) => ParseResult.succeed(fromError(value).document)
-  }).annotations(HttpApiSchema.annotations({ status: STATUS[error._tag], description })).pipe(
+  }).annotations({
+    ...HttpApiSchema.annotations({ status: STATUS[error._tag], description }),
+    // Every error is documented as the one schema it is encoded as.
+    [SchemaAST.JSONIdentifierAnnotationId]: "Problem",
+    title: "Problem"
+  }).pipe(
     HttpApiSchema.withEncoding({ kind: "Json", contentType: "application/problem+json" })
   )
 

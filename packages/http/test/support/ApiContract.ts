@@ -599,6 +599,9 @@ export const apiContract = (name: string, repository: Layer.Layer<TaskRepository
         // Not matchers on the text: a failure would print 3 MB of inlined script.
         expect(reply.text.includes(`<script id="api-reference"`)).toBe(true)
         expect(/<script[^>]+src=/.test(reply.text)).toBe(false)
+        // The bearer scheme is chosen for "try it", and no source map is asked for (none is served).
+        expect(reply.text.includes(`"preferredSecurityScheme":"bearer"`)).toBe(true)
+        expect(reply.text.includes("sourceMappingURL")).toBe(false)
       })
     })
   })
