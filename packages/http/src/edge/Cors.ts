@@ -5,6 +5,10 @@
  */
 import type * as HttpApp from "@effect/platform/HttpApp"
 import * as HttpMiddleware from "@effect/platform/HttpMiddleware"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import type * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import { Effect } from "effect"
+import * as Problem from "../problems/Problem.js"
 
 // The MCP transport's session and version headers are for `/mcp`; harmless on the other routes.
 const REQUEST_HEADERS = [
@@ -28,13 +32,41 @@ export interface CorsPolicy {
   readonly allows: (origin: string) => boolean
 }
 
-const none: CorsPolicy = { middleware: (app) => app, responseHeaders: () => ({}), allows: () => false }
+/** An origin is echoed in the answer only if it looks like one, and never at length. */
+const ORIGIN_SHAPE = /^[a-z][a-z0-9+.-]*:\/\/[^\s,"]{1,253}$/i
+
+/**
+ * A browser's preflight from an origin the policy does not let in: answered with why and how to
+ * allow it, where the platform would answer 405 (no policy) or a bare 204 the browser refuses.
+ */
+const refusedPreflight = (origin: string, configured: boolean): HttpServerResponse.HttpServerResponse => {
+  const named = ORIGIN_SHAPE.test(origin) ? `The origin ${origin}` : "This origin"
+  const how = configured
+    ? "CORS_ORIGINS does not list it; the server's operator allows it by adding it to CORS_ORIGINS"
+    : "CORS_ORIGINS is not set, so no browser origin is; the server's operator allows one by setting CORS_ORIGINS"
+  return Problem.toResponse(
+    Problem.make(
+      403,
+      `${named} is not allowed to call this API from a browser: ${how} (comma-separated exact origins, e.g. https://app.example.com).`
+    )
+  )
+}
+
+const refusingPreflights = (allows: (origin: string) => boolean, configured: boolean) => <E, R>(app: HttpApp.Default<E, R>) =>
+  Effect.flatMap(HttpServerRequest.HttpServerRequest, (request): HttpApp.Default<E, R> => {
+    const origin = request.headers["origin"]
+    const preflight = request.method === "OPTIONS" && origin !== undefined && request.headers["access-control-request-method"] !== undefined
+    return preflight && !allows(origin) ? Effect.succeed(refusedPreflight(origin, configured)) : app
+  })
+
+const none: CorsPolicy = { middleware: refusingPreflights(() => false, false), responseHeaders: () => ({}), allows: () => false }
 
 export const policy = (origins: ReadonlyArray<string>): CorsPolicy => {
   if (origins.length === 0) return none
   const anyOrigin = origins.includes("*")
   const allowed = new Set(origins)
-  const middleware = HttpMiddleware.cors({
+  const allows = (origin: string) => anyOrigin || allowed.has(origin)
+  const cors = HttpMiddleware.cors({
     allowedOrigins: anyOrigin ? [] : (origin) => allowed.has(origin),
     allowedMethods: ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"],
     allowedHeaders: REQUEST_HEADERS,
@@ -46,9 +78,10 @@ export const policy = (origins: ReadonlyArray<string>): CorsPolicy => {
     ? { "access-control-allow-origin": "*" }
     : { "access-control-allow-credentials": "true" }
   always["access-control-expose-headers"] = RESPONSE_HEADERS.join(",")
+  const refusing = refusingPreflights(allows, true)
   return {
-    middleware,
-    allows: (origin) => anyOrigin || allowed.has(origin),
+    middleware: (app) => refusing(cors(app)),
+    allows,
     responseHeaders: (origin) =>
       origin !== undefined && !anyOrigin && allowed.has(origin)
         ? Object.assign({ "access-control-allow-origin": origin, vary: "Origin" }, always)
