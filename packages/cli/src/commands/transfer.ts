@@ -10,6 +10,8 @@ import { reportExit, type Runner } from "../Runner.js"
 import { encodeTask } from "../TaskOutput.js"
 import { parseTaskFile } from "../TaskFile.js"
 
+const tasksCounted = (count: number): string => `${count} ${count === 1 ? "task" : "tasks"}`
+
 interface ExportOptions {
   readonly user: UserId
   readonly format: "ndjson" | "json"
@@ -57,12 +59,12 @@ const importTasks = (file: string, user: UserId) =>
     yield* progress(`importing ${rows.length} tasks in one transaction`)
     const count = yield* Effect.flatMap(Tasks, (tasks) => tasks.importAll(user, rows))
     yield* endProgress
-    yield* printLine(`Imported ${count} tasks for user ${user}.`)
+    yield* printLine(`Imported ${tasksCounted(count)} for user ${user}.`)
   }).pipe(Effect.onError(() => endProgress))
 
 const purge = (user: UserId) =>
   Effect.flatMap(Tasks, (tasks) => tasks.purge(user)).pipe(
-    Effect.flatMap((count) => printLine(`Deleted ${count} tasks of user ${user}.`))
+    Effect.flatMap((count) => printLine(`Deleted ${tasksCounted(count)} of user ${user}.`))
   )
 
 export const registerTransfer = (program: Command, runner: Runner<Tasks>): void => {
