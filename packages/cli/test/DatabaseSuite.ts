@@ -274,6 +274,35 @@ export const databaseSuite = (name: string, database: () => Promise<TestDatabase
       exported = after.map((task) => `${JSON.stringify(task)}\n`).join("")
     }, TIMEOUT)
 
+    it(
+      "import --skip-existing leaves out the tasks the user already holds (same created_at and title); without it, a second import duplicates",
+      async () => {
+        const rows = [
+          { title: "kept once", created_at: "2022-03-01T10:00:00Z", updated_at: "2022-03-02T10:00:00Z" },
+          { title: "  same instant, other title ", created_at: "2022-03-01T10:00:00Z" },
+          { title: "no timestamps" }
+        ]
+        const input = rows.map((row) => JSON.stringify(row)).join("\n")
+        expect((await cli.run(["import", "--user", "again", "-"], { input })).stdout).toBe("Imported 3 tasks for user again.\n")
+        const once = await cli.run(["export", "--user", "again"])
+        // A file exported and imported again, with --skip-existing, adds nothing.
+        expect(await cli.run(["import", "--user", "again", "--skip-existing", "-"], { input: once.stdout })).toMatchObject({
+          code: 0,
+          stdout: "Imported 0 tasks for user again; skipped 3 already held.\n"
+        })
+        // A row without created_at is never held already: it gets the time of its import.
+        expect((await cli.run(["import", "--user", "again", "--skip-existing", "-"], { input })).stdout).toBe(
+          "Imported 1 task for user again; skipped 2 already held.\n"
+        )
+        const titles = ndjson((await cli.run(["export", "--user", "again"])).stdout).map((task) => task.title).sort()
+        expect(titles).toEqual(["kept once", "no timestamps", "no timestamps", "same instant, other title"])
+        expect((await cli.run(["import", "--user", "again", "-"], { input: once.stdout })).stdout).toBe(
+          "Imported 3 tasks for user again.\n"
+        )
+      },
+      TIMEOUT
+    )
+
     it("an import with one bad row names its line and imports nothing", async () => {
       const input = `${JSON.stringify({ title: "fine" })}\n\n${JSON.stringify({ title: "", tags: ["x"] })}\n{oops\n`
       const outcome = await cli.run(["import", "--user", "mover", "-"], { input })

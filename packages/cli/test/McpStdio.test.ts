@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { cleanEnvironment, todoAdmin, type TodoAdmin } from "./TodoAdmin.js"
 import { startTodoApi, type TodoApi } from "./TodoApi.js"
 
-const BINARY = resolve(import.meta.dirname, "../dist/main.js")
+const BINARY = resolve(import.meta.dirname, "../dist/bundle/todo-admin.js")
 const SECRET = "an-mcp-stdio-test-secret-of-44-bytes-012345"
 const TIMEOUT = 120_000
 

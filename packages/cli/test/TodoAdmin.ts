@@ -4,7 +4,7 @@ import { mkdtemp, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 
-const BINARY = resolve(import.meta.dirname, "../dist/main.js")
+const BINARY = resolve(import.meta.dirname, "../dist/bundle/todo-admin.js")
 
 /** Settings of the developer's shell that must not leak into a test. */
 const SETTINGS = [

@@ -36,6 +36,9 @@ export const versionOf = (task: Task): string => String(DateTime.toEpochMillis(t
 const LARGEST_USERS_SHOWN = 10
 const EXPORT_PAGE_SIZE = 500
 
+/** What makes an imported task the same as one held: its creation instant and its title. */
+const heldKey = (createdAt: DateTime.Utc, title: string): string => `${DateTime.toEpochMillis(createdAt)} ${title}`
+
 export class Tasks extends Context.Tag("@todo/core/Tasks")<Tasks, {
   readonly create: (
     actor: UserId,
@@ -60,9 +63,14 @@ export class Tasks extends Context.Tag("@todo/core/Tasks")<Tasks, {
   ) => Effect.Effect<Task, TaskNotFound | RepositoryUnavailable>
   readonly toggleCompleted: (actor: UserId, id: TaskId) => Effect.Effect<Task, TaskNotFound | RepositoryUnavailable>
   readonly remove: (actor: UserId, id: TaskId) => Effect.Effect<void, TaskNotFound | RepositoryUnavailable>
+  /**
+   * Adds `tasks` to the actor's, in one transaction, and answers how many were added. With
+   * `skipExisting`, a task the actor already holds (the same `created_at` and title) is left out.
+   */
   readonly importAll: (
     actor: UserId,
-    tasks: ReadonlyArray<ImportedTask>
+    tasks: ReadonlyArray<ImportedTask>,
+    options?: { readonly skipExisting?: boolean }
   ) => Effect.Effect<number, RepositoryUnavailable>
   readonly exportAll: (actor: UserId) => Stream.Stream<Task, RepositoryUnavailable>
   readonly purge: (actor: UserId) => Effect.Effect<number, RepositoryUnavailable>
@@ -187,7 +195,12 @@ export class Tasks extends Context.Tag("@todo/core/Tasks")<Tasks, {
         yield* repository.remove(actor, id)
       })
 
-      const importAll = Effect.fnUntraced(function* importAll(actor: UserId, tasks: ReadonlyArray<ImportedTask>) {
+      const importAll = Effect.fnUntraced(function* importAll(
+        actor: UserId,
+        all: ReadonlyArray<ImportedTask>,
+        options?: { readonly skipExisting?: boolean }
+      ) {
+        const tasks = options?.skipExisting === true ? yield* notHeld(actor, all) : all
         const now = yield* DateTime.now
         const positions = new Map<number, number>()
         tasks.forEach((task, index) => {
@@ -201,6 +214,17 @@ export class Tasks extends Context.Tag("@todo/core/Tasks")<Tasks, {
           })
         )
       })
+
+      /**
+       * The tasks the actor does not already hold, by a key that survives an export and an import:
+       * `created_at` and the title (ids do not: an import assigns new ones). A task without
+       * `created_at` gets the time of its import, so it is never held already.
+       */
+      const notHeld = (actor: UserId, tasks: ReadonlyArray<ImportedTask>) =>
+        exportAll(actor).pipe(
+          Stream.runFold(new Set<string>(), (held, task) => held.add(heldKey(task.created_at, task.title))),
+          Effect.map((held) => tasks.filter((task) => task.created_at === undefined || !held.has(heldKey(task.created_at, task.title))))
+        )
 
       const exportAll = (actor: UserId): Stream.Stream<Task, RepositoryUnavailable> =>
         Stream.paginateChunkEffect(undefined as string | undefined, (cursor) =>

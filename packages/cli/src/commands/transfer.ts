@@ -52,14 +52,22 @@ const readInput = (file: string) =>
       })
   })
 
-const importTasks = (file: string, user: UserId) =>
+interface ImportOptions {
+  readonly user: UserId
+  readonly skipExisting?: true
+}
+
+const importTasks = (file: string, options: ImportOptions) =>
   Effect.gen(function*() {
+    const { user } = options
     yield* progress(`reading ${file === "-" ? "standard input" : file}`)
     const rows = yield* parseTaskFile(yield* readInput(file))
     yield* progress(`importing ${rows.length} tasks in one transaction`)
-    const count = yield* Effect.flatMap(Tasks, (tasks) => tasks.importAll(user, rows))
+    const skipExisting = options.skipExisting === true
+    const count = yield* Effect.flatMap(Tasks, (tasks) => tasks.importAll(user, rows, { skipExisting }))
     yield* endProgress
-    yield* printLine(`Imported ${tasksCounted(count)} for user ${user}.`)
+    const skipped = skipExisting ? `; skipped ${rows.length - count} already held` : ""
+    yield* printLine(`Imported ${tasksCounted(count)} for user ${user}${skipped}.`)
   }).pipe(Effect.onError(() => endProgress))
 
 const purge = (user: UserId) =>
@@ -86,12 +94,20 @@ export const registerTransfer = (program: Command, runner: Runner<Tasks>): void 
         "Every row is checked first; one bad row (named by its line, or its item in an array) and nothing is imported.\n"
     )
     .addOption(userOption())
+    .option(
+      "--skip-existing",
+      "leave out the tasks the user already holds (the same created_at and title), so a file imported twice adds nothing"
+    )
     .argument("<file>", "the file to read, or - for standard input")
     .addHelpText(
       "after",
-      examples("todo-admin import --user alice alice.ndjson", "todo-admin export --user alice | todo-admin import --user bob -")
+      examples(
+        "todo-admin import --user alice alice.ndjson",
+        "todo-admin import --user alice --skip-existing alice.ndjson",
+        "todo-admin export --user alice | todo-admin import --user bob -"
+      )
     )
-    .action((file: string, options: { readonly user: UserId }) => runner.run(importTasks(file, options.user)))
+    .action((file: string, options: ImportOptions) => runner.run(importTasks(file, options)))
 
   program.command("purge-user")
     .description("delete every task of a user and print how many were deleted")
