@@ -4,12 +4,14 @@ import * as HttpServerError from "@effect/platform/HttpServerError"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { type ApiConfig, AuthConfig, DatabaseConfig, Setting } from "@todo/config"
 import { ChangeSignal, RepositoryUnavailable } from "@todo/core"
-import { Database, MigrationFailed } from "@todo/postgres"
+import { Database, MigrationFailed, PgWebhookOutbox } from "@todo/postgres"
 import { Cause, Console, ConfigError, Effect, Layer, Logger, LogLevel, Option } from "effect"
 import { developmentBanner } from "../auth/DevelopmentBanner.js"
 import { JwtVerifier } from "../auth/JwtVerifier.js"
 import * as JsonLogger from "./JsonLogger.js"
+import * as ReminderScheduler from "./ReminderScheduler.js"
 import * as Server from "./Server.js"
+import * as WebhookDelivery from "./WebhookDelivery.js"
 
 const announce = (auth: AuthConfig.ResolvedAuth) =>
   Layer.effectDiscard(Effect.gen(function*() {
@@ -51,7 +53,12 @@ const describe = (config: ApiConfig.ApiConfig) => (error: unknown): ReadonlyArra
 const serve = (config: ApiConfig.ApiConfig) =>
   Effect.gen(function*() {
     const auth = yield* AuthConfig.resolve(config.auth, config.database.dataDir)
-    const server = announce(auth).pipe(
+    // Beside the server, on their own fibers: reminders and webhook deliveries never hold a request.
+    const background = Layer.mergeAll(
+      ReminderScheduler.layer,
+      Option.match(config.webhooks, { onNone: () => WebhookDelivery.disabled, onSome: WebhookDelivery.layer })
+    ).pipe(Layer.provide(PgWebhookOutbox.layer))
+    const server = Layer.merge(announce(auth), background).pipe(
       Layer.provide(Server.layer({
         port: config.server.port,
         host: config.server.host,
