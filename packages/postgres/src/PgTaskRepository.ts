@@ -146,7 +146,8 @@ const CHANGES_AFTER = `
  * Claims at most `$2` armed tasks due at `$1` (skipping those another process holds), disarms
  * them and records their reminders, in one statement. A task another process reminded and
  * committed meanwhile is re-checked under its lock and left out. Changes are recorded in owner
- * order, so two of these never wait on each other's feed rows in a cycle.
+ * order, so two of these never wait on each other's feed rows in a cycle. The claimed ids are
+ * an array so that the update finds them by primary key, however many tasks are armed.
  */
 const EMIT_REMINDERS = `
   WITH due AS (
@@ -156,8 +157,8 @@ const EMIT_REMINDERS = `
     LIMIT $2
     FOR UPDATE SKIP LOCKED
   ), t AS (
-    UPDATE tasks SET reminder_due = false FROM due WHERE tasks.id = due.id
-    RETURNING ${COLUMNS.split(", ").map((column) => `tasks.${column}`).join(", ")}
+    UPDATE tasks SET reminder_due = false WHERE id = ANY(ARRAY(SELECT id FROM due))
+    RETURNING ${COLUMNS}
   )
   SELECT r.user_id, record_task_change(r.user_id, 'reminder', r.id, to_jsonb(r)) AS position
   FROM (SELECT * FROM t ORDER BY user_id, id) AS r`

@@ -66,10 +66,10 @@ const CLAIM = `
     LIMIT $1
     FOR UPDATE SKIP LOCKED
   )
-  UPDATE webhook_deliveries AS d
-  SET attempts = d.attempts + 1, next_attempt_at = statement_timestamp() + $2 * interval '1 millisecond'
-  FROM due WHERE d.id = due.id
-  RETURNING d.id, d.user_id, d.type, d.task_id, d.task, d.at, d.attempts`
+  UPDATE webhook_deliveries
+  SET attempts = attempts + 1, next_attempt_at = statement_timestamp() + $2 * interval '1 millisecond'
+  WHERE id = ANY(ARRAY(SELECT id FROM due))
+  RETURNING id, user_id, type, task_id, task, at, attempts`
 
 /** The claim as a statement's text, so its plan can be inspected. */
 export const CLAIM_STATEMENT = CLAIM
