@@ -5,6 +5,9 @@
  * the receiver was down, from two instances, and after a `kill -9` in the middle of a delivery.
  */
 import { describeOnPostgres, freshSchema, type FreshSchema, startWebhookReceiver, type WebhookReceiver } from "@todo/testing"
+import { mkdtemp, rm } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import pg from "pg"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import { type ApiInstances, type ApiProcess, startApi, startApis } from "./support/ApiProcess.js"
@@ -195,4 +198,41 @@ describeOnPostgres("webhooks from API processes on one PostgreSQL, to a receiver
     await receiver.waitFor(() => ofUser(user).some((item) => item.answered === "up"), 20_000, "the delivery after restart")
     expect(new Set(ofUser(user).map((item) => item.id))).toEqual(new Set([id]))
   }, 60_000)
+})
+
+describe("reminders and webhooks on the embedded database (one process)", () => {
+  let dataDir: string
+  let receiver: WebhookReceiver
+  let api: ApiProcess | undefined
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), "todo-notify-"))
+    receiver = await startWebhookReceiver(SECRET)
+  })
+  afterAll(async () => {
+    await api?.stop()
+    await receiver.close()
+    await rm(dataDir, { recursive: true, force: true })
+  })
+
+  it("a due reminder is emitted and every change, the reminder included, is delivered signed", async () => {
+    api = await startApi({ DATA_DIR: dataDir, WEBHOOK_URL: receiver.url, WEBHOOK_SECRET: SECRET }, 120_000)
+    const user = freshUser()
+    const task = await send(api.url, user, "POST", "", { title: "embedded", remind_at: new Date(Date.now() - 1_000).toISOString() })
+    await receiver.waitFor(() => receiver.received.filter((item) => item.payload?.["user_id"] === user).length >= 2, 15_000, "two deliveries")
+    const payloads = receiver.received.filter((item) => item.verified && item.payload?.["user_id"] === user).map((item) => item.payload!)
+    expect(payloads.map((payload) => payload["type"])).toEqual(["created", "reminder"])
+    expect(payloads[1]).toMatchObject({ task_id: task!.id, task: { id: task!.id, remind_at: task!.remind_at, completed: false } })
+  }, 150_000)
+})
+
+describe("webhook settings at start", () => {
+  it("a bad WEBHOOK_SECRET, or a WEBHOOK_URL without one, refuses to start, naming the variable", async () => {
+    await expect(startApi({ WEBHOOK_URL: "https://example.com/hook", WEBHOOK_SECRET: "whsec_short" })).rejects.toThrow(
+      /invalid configuration: WEBHOOK_SECRET: must be whsec_/
+    )
+    await expect(startApi({ WEBHOOK_URL: "https://example.com/hook" })).rejects.toThrow(
+      /invalid configuration: WEBHOOK_SECRET: must be set when WEBHOOK_URL is/
+    )
+  })
 })
