@@ -143,7 +143,9 @@ describe("the webhook settings", () => {
 
   it.effect("both set: the receiver's URL and the secret, kept redacted", () =>
     Effect.gen(function*() {
-      const webhooks = Option.getOrThrow((yield* read({ WEBHOOK_URL: "https://app.example.com/api/webhooks", WEBHOOK_SECRET: secret })).webhooks)
+      const webhooks = Option.getOrThrow(
+        (yield* read({ WEBHOOK_URL: "https://app.example.com/api/webhooks", WEBHOOK_SECRET: secret })).webhooks
+      )
       expect(webhooks.url.href).toBe("https://app.example.com/api/webhooks")
       expect(Redacted.value(webhooks.secret)).toBe(secret)
       expect(String(webhooks.secret)).not.toContain("whsec_")

@@ -171,7 +171,11 @@ describeOnPostgres("webhooks from API processes on one PostgreSQL, to a receiver
     await receiver.waitFor(() => new Set(ofUser(user).map((item) => item.id)).size >= 8, 10_000, "a first attempt of each")
     await sleep(3_000)
     receiver.mode = "up"
-    await receiver.waitFor(() => new Set(ofUser(user).filter((item) => item.answered === "up").map((item) => item.id)).size >= 8, 30_000, "every change accepted")
+    await receiver.waitFor(
+      () => new Set(ofUser(user).filter((item) => item.answered === "up").map((item) => item.id)).size >= 8,
+      30_000,
+      "every change accepted"
+    )
     await sleep(2_000)
     const deliveries = ofUser(user)
     const ids = new Set(deliveries.map((item) => item.id))
@@ -219,7 +223,11 @@ describe("reminders and webhooks on the embedded database (one process)", () => 
     api = await startApi({ DATA_DIR: dataDir, WEBHOOK_URL: receiver.url, WEBHOOK_SECRET: SECRET }, 120_000)
     const user = freshUser()
     const task = await send(api.url, user, "POST", "", { title: "embedded", remind_at: new Date(Date.now() - 1_000).toISOString() })
-    await receiver.waitFor(() => receiver.received.filter((item) => item.payload?.["user_id"] === user).length >= 2, 15_000, "two deliveries")
+    await receiver.waitFor(
+      () => receiver.received.filter((item) => item.payload?.["user_id"] === user).length >= 2,
+      15_000,
+      "two deliveries"
+    )
     const payloads = receiver.received.filter((item) => item.verified && item.payload?.["user_id"] === user).map((item) => item.payload!)
     expect(payloads.map((payload) => payload["type"])).toEqual(["created", "reminder"])
     expect(payloads[1]).toMatchObject({ task_id: task!.id, task: { id: task!.id, remind_at: task!.remind_at, completed: false } })

@@ -1,12 +1,5 @@
 /** The PostgreSQL adapter of `WebhookOutbox`: the `webhook_deliveries` table that `record_task_change` fills. */
-import {
-  type ChangeType,
-  type TaskId,
-  type UserId,
-  type WebhookDelivery,
-  type WebhookDeliveryStatus,
-  WebhookOutbox
-} from "@todo/core"
+import { type ChangeType, type TaskId, type UserId, type WebhookDelivery, type WebhookDeliveryStatus, WebhookOutbox } from "@todo/core"
 import { DateTime, Duration, Effect, Layer, Option } from "effect"
 import { taskOfImage, type TaskImage } from "./PgTaskRepository.js"
 import { Statements } from "./Statements.js"

@@ -90,8 +90,7 @@ export const make = Effect.sync(() => {
     return task
   }
 
-  const sameMoment = (a: DateTime.Utc | null, b: DateTime.Utc | null) =>
-    a === null || b === null ? a === b : DateTime.Equivalence(a, b)
+  const sameMoment = (a: DateTime.Utc | null, b: DateTime.Utc | null) => a === null || b === null ? a === b : DateTime.Equivalence(a, b)
 
   /** Completing a recurring task stores its next occurrence, once. */
   const withNextOccurrence = (before: Task, after: Task, at: DateTime.Utc): Task => {

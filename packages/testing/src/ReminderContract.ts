@@ -4,7 +4,18 @@
  * exactly one however many callers emit at once.
  */
 import { expect, layer } from "@effect/vitest"
-import { ChangeSignal, encodeFeedCursor, type FeedItem, NewTask, Reminders, TaskFeed, TaskPatch, type TaskRepository, Tasks, type UserId } from "@todo/core"
+import {
+  ChangeSignal,
+  encodeFeedCursor,
+  type FeedItem,
+  NewTask,
+  Reminders,
+  TaskFeed,
+  TaskPatch,
+  type TaskRepository,
+  Tasks,
+  type UserId
+} from "@todo/core"
 import { Duration, Effect, Layer, Schema } from "effect"
 
 const newTask = Schema.decodeUnknownSync(NewTask)

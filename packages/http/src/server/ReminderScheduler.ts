@@ -15,7 +15,10 @@ export const layer = Layer.scopedDiscard(Effect.gen(function*() {
       Cause.isInterruptedOnly(cause)
         ? Effect.void
         : Effect.logWarning("due reminders could not be emitted; trying again").pipe(
-          Effect.annotateLogs("reason", Cause.squash(cause) instanceof Error ? (Cause.squash(cause) as Error).message : String(Cause.squash(cause)))
+          Effect.annotateLogs(
+            "reason",
+            Cause.squash(cause) instanceof Error ? (Cause.squash(cause) as Error).message : String(Cause.squash(cause))
+          )
         )
     ),
     Effect.repeat(Schedule.spaced(TICK)),

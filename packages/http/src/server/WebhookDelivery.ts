@@ -20,7 +20,8 @@ const LEASE_MS = 30_000
 const encodeChange = Schema.encodeSync(TaskChange)
 
 /** The JSON body: the change as the feed serves it, plus its owner. */
-export const payloadOf = (delivery: WebhookDelivery): string => JSON.stringify({ ...encodeChange(delivery.change), user_id: delivery.user_id })
+export const payloadOf = (delivery: WebhookDelivery): string =>
+  JSON.stringify({ ...encodeChange(delivery.change), user_id: delivery.user_id })
 
 const describeFailure = (cause: unknown): string => {
   if (cause instanceof Error) {
@@ -92,7 +93,10 @@ export const layer = (settings: WebhookConfig.WebhookConfig) =>
       Effect.catchAllCause((cause) =>
         Cause.isInterruptedOnly(cause)
           ? Effect.interrupt
-          : Effect.as(Effect.logWarning("the webhook outbox could not be read; trying again").pipe(Effect.annotateLogs("cause", Cause.pretty(cause))), 0)
+          : Effect.as(
+            Effect.logWarning("the webhook outbox could not be read; trying again").pipe(Effect.annotateLogs("cause", Cause.pretty(cause))),
+            0
+          )
       ),
       Effect.flatMap((claimed) => (claimed === CONCURRENCY ? Effect.void : Effect.sleep(POLL))),
       Effect.forever
