@@ -127,11 +127,11 @@ const reminders = Effect.gen(function*() {
 
 /**
  * Webhooks: a durable outbox. While `webhook_settings.enabled` is on (each API process sets it at
- * start from WEBHOOK_URL), `record_task_change` also inserts a delivery, in the same transaction
- * as the change, so whatever writes (an API process, todo-admin) a committed change is delivered
- * and a rolled-back one is not. A setting in the database rather than a second function: every
- * writer keeps calling the one function, and a process without webhooks configured records no
- * deliveries that nobody would send. `next_attempt_at` is also the lease of a claimed delivery.
+ * start from WEBHOOK_URL), every change `record_task_change` inserts also gets a delivery, by a
+ * trigger, in the same transaction, so whatever writes (an API process, todo-admin) a committed
+ * change is delivered and a rolled-back one is not. A setting in the database, read by a trigger,
+ * rather than a second function: every writer keeps calling the one function, and a process
+ * without webhooks configured records no deliveries that nobody would send. `next_attempt_at` is also the lease of a claimed delivery.
  */
 const webhooks = Effect.gen(function*() {
   const sql = yield* SqlClient
@@ -158,23 +158,18 @@ const webhooks = Effect.gen(function*() {
   yield* sql`CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE failed_at IS NULL`
   yield* sql`CREATE INDEX webhook_deliveries_created_at ON webhook_deliveries (created_at)`
   yield* sql.unsafe(`
-    CREATE OR REPLACE FUNCTION record_task_change(owner text, kind text, changed_id integer, image jsonb) RETURNS bigint
+    CREATE FUNCTION queue_webhook_delivery() RETURNS trigger
     LANGUAGE plpgsql AS $$
-    DECLARE
-      next_position bigint;
     BEGIN
-      INSERT INTO task_feeds AS feed (user_id, head) VALUES (owner, 1)
-        ON CONFLICT (user_id) DO UPDATE SET head = feed.head + 1
-        RETURNING head INTO next_position;
-      INSERT INTO task_changes (user_id, position, type, task_id, task) VALUES (owner, next_position, kind, changed_id, image);
       IF (SELECT enabled FROM webhook_settings) THEN
-        INSERT INTO webhook_deliveries (user_id, type, task_id, task, at)
-          VALUES (owner, kind, changed_id, image, statement_timestamp());
+        INSERT INTO webhook_deliveries (user_id, type, task_id, task, at) VALUES (NEW.user_id, NEW.type, NEW.task_id, NEW.task, NEW.at);
       END IF;
-      PERFORM pg_notify('${CHANGES_CHANNEL}', owner);
-      RETURN next_position;
+      RETURN NULL;
     END
     $$`)
+  yield* sql`
+    CREATE TRIGGER task_changes_webhook AFTER INSERT ON task_changes
+    FOR EACH ROW EXECUTE FUNCTION queue_webhook_delivery()`
 })
 
 /** Keys are `<number>_<name>`; never renumber or edit one that has shipped, add the next. */

@@ -5,37 +5,22 @@
 import { expect, it } from "@effect/vitest"
 import { SqlClient } from "@effect/sql/SqlClient"
 import { type ImportDraft, TaskRepository, type UserId } from "@todo/core"
-import { Database, PgTaskRepository, PgWebhookOutbox } from "@todo/postgres"
+import { PgTaskRepository, PgWebhookOutbox } from "@todo/postgres"
 import { describeOnPostgres } from "@todo/testing"
-import { DateTime, Effect, Layer } from "effect"
-import { freshSchemaUrl, withConfig } from "./TestDatabases.js"
+import { DateTime, Effect } from "effect"
+import { plannedDraft, seededOnServer } from "./TestDatabases.js"
 
 const USERS = 20
 const TASKS_PER_USER = 1000
 const userOf = (n: number) => `poll-user-${n}` as UserId
 
+// Most tasks have had their reminder long ago; a few are still to come.
 const draft = (n: number): ImportDraft => {
-  const at = DateTime.unsafeMake(Date.UTC(2026, 0, 1) + n * 60_000)
-  return {
-    title: `task ${n}`,
-    description: null,
-    completed: n % 3 === 0,
-    priority: "medium",
-    tags: [],
-    due_date: null,
-    created_at: at,
-    updated_at: at,
-    recurrence: null,
-    timezone: null,
-    // Most tasks have had their reminder long ago; a few are still to come.
-    remind_at: n % 5 === 0 ? DateTime.unsafeMake(Date.UTC(2040, 0, 1) + n) : at,
-    next_occurrence_index: null
-  }
+  const planned = plannedDraft(n)
+  return { ...planned, remind_at: n % 5 === 0 ? DateTime.unsafeMake(Date.UTC(2040, 0, 1) + n) : planned.created_at }
 }
 
-const seeded = Layer.unwrapScoped(
-  Effect.map(freshSchemaUrl, (url) => Database.layer.pipe(Layer.provide(withConfig({ DATABASE_URL: url }))))
-).pipe(Layer.tap((context) =>
+const seeded = seededOnServer(
   Effect.gen(function*() {
     const repository = yield* TaskRepository
     const sql = yield* SqlClient
@@ -52,8 +37,8 @@ const seeded = Layer.unwrapScoped(
     yield* sql`UPDATE webhook_deliveries SET failed_at = now() WHERE task_id % 50 <> 0`
     yield* sql`ANALYZE tasks`
     yield* sql`ANALYZE webhook_deliveries`
-  }).pipe(Effect.provide(context))
-))
+  })
+)
 
 const planOf = (text: string, params: ReadonlyArray<unknown>) =>
   Effect.flatMap(SqlClient, (sql) => sql.unsafe<{ "QUERY PLAN": string }>(`EXPLAIN ${text}`, params)).pipe(
