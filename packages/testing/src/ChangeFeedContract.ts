@@ -198,6 +198,22 @@ export const changeFeedContract = (name: string, repository: Layer.Layer<TaskRep
         expect([...followed].map((item) => item.change.type)).toEqual(["updated", "created", "deleted"])
       }))
 
+    it.effect("a live follower from a cursor gets the changes already committed after it first", () =>
+      Effect.gen(function*() {
+        const tasks = yield* Tasks
+        const feed = yield* TaskFeed
+        const user = freshUser()
+        const start = yield* startCursor(user)
+        yield* tasks.create(user, newTask({ title: "missed" }))
+        const followed = yield* Effect.scoped(Effect.gen(function*() {
+          const live = yield* feed.follow(user, { cursor: start, field: "Last-Event-ID" })
+          const reader = yield* Effect.fork(Stream.runCollect(Stream.take(live, 2)))
+          yield* tasks.create(user, newTask({ title: "live" }))
+          return yield* Fiber.join(reader)
+        }))
+        expect([...followed].map((item) => item.change.task?.title)).toEqual(["missed", "live"])
+      }))
+
     it.effect("another user's cursor, or one never issued, is refused; one user's changes are not another's", () =>
       Effect.gen(function*() {
         const tasks = yield* Tasks
