@@ -15,3 +15,4 @@ export {
   startPrivateRedis,
   testRedisUrl
 } from "./RedisTestServer.js"
+export { skipLoudly } from "./LoudSkip.js"
