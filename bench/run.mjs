@@ -5,7 +5,8 @@
  * with 100,000 tasks inserted in SQL) and the same scenarios; the databases are dropped at the end.
  *
  * Options: --cluster (also run one worker per core), --workers=N (that many workers),
- * --only=api|baseline, --duration=S (seconds per scenario, default 10).
+ * --only=api|baseline, --duration=S (seconds per scenario, default 10), --no-streams (skip the open
+ * event streams of bench/streams.mjs: 1,000 and 10,000 idle streams, 100 writes a second).
  * Env: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres; needs CREATEDB),
  * BENCH_LOG_LEVEL (our LOG_LEVEL, default warn), BENCH_NODE_ARGS (node flags for both servers,
  * e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile a run), BENCH_REDIS_URL (ours counts its
@@ -624,6 +625,11 @@ const main = async () => {
     return console.log("No server could be measured.")
   }
   report(results)
+  // Open event streams: our server only (the baseline has no feed to stream).
+  if (keys.includes("api") && !process.argv.includes("--no-streams")) {
+    const { runStreamScenarios } = await import("./streams.mjs")
+    await runStreamScenarios()
+  }
 }
 
 const cleanUp = async () => {

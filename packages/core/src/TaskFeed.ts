@@ -36,6 +36,20 @@ export class TaskFeed extends Context.Tag("@todo/core/TaskFeed")<TaskFeed, {
     ValidationFailed | FeedCursorExpired | RepositoryUnavailable,
     Scope.Scope
   >
+  /**
+   * `follow` for a host that holds many idle readers: the same checks up front, then an effect
+   * that hands each batch of changes to `each` as it is committed, until interrupted. It costs
+   * one fiber and no stream machinery per reader.
+   */
+  readonly followEach: (
+    actor: UserId,
+    since: { readonly cursor: string; readonly field: string } | undefined,
+    each: (items: ReadonlyArray<FeedItem>) => Effect.Effect<void>
+  ) => Effect.Effect<
+    Effect.Effect<never, FeedCursorExpired | RepositoryUnavailable>,
+    ValidationFailed | FeedCursorExpired | RepositoryUnavailable,
+    Scope.Scope
+  >
   /** Drops the changes older than `retention`, every user's. */
   readonly dropOlderThan: (retention: Duration.Duration) => Effect.Effect<number, RepositoryUnavailable>
 }>() {
@@ -93,17 +107,44 @@ export class TaskFeed extends Context.Tag("@todo/core/TaskFeed")<TaskFeed, {
         } satisfies FeedPage
       })
 
-      const follow = Effect.fnUntraced(function* follow(
+      /** Subscribed before the first read, so that no commit falls between the two; a bad cursor fails here. */
+      const startFollowing = Effect.fnUntraced(function*(
         actor: UserId,
         since: { readonly cursor: string; readonly field: string } | undefined
       ) {
-        // Subscribed before the first read, so that no commit falls between the two.
         const moved = yield* signal.subscribe(actor)
         const start = since === undefined
           ? (yield* repository.changesAfter(actor, Number.MAX_SAFE_INTEGER, 0)).head
           : yield* positionOf(actor, since.cursor, since.field)
         // One entry read, not none: with none, any cursor behind the head would look expired.
         if (since !== undefined) yield* readAfter(actor, start, 1, since.field)
+        return { moved, start }
+      })
+
+      const followEach = Effect.fnUntraced(function* followEach(
+        actor: UserId,
+        since: { readonly cursor: string; readonly field: string } | undefined,
+        each: (items: ReadonlyArray<FeedItem>) => Effect.Effect<void>
+      ) {
+        const { moved, start } = yield* startFollowing(actor, since)
+        const from = (position: number): Effect.Effect<never, FeedCursorExpired | RepositoryUnavailable> =>
+          readAfter(actor, position, FOLLOW_BATCH, "since").pipe(
+            Effect.catchTag("ValidationFailed", Effect.die),
+            Effect.flatMap(({ entries }) => {
+              const last = entries[entries.length - 1]
+              return last === undefined
+                ? Effect.zipRight(moved, from(position))
+                : Effect.zipRight(each(itemsOf(actor, entries)), from(last.position))
+            })
+          )
+        return from(start)
+      })
+
+      const follow = Effect.fnUntraced(function* follow(
+        actor: UserId,
+        since: { readonly cursor: string; readonly field: string } | undefined
+      ) {
+        const { moved, start } = yield* startFollowing(actor, since)
         const next = (position: number): Effect.Effect<
           Option.Option<readonly [Chunk.Chunk<FeedItem>, number]>,
           FeedCursorExpired | RepositoryUnavailable
@@ -123,7 +164,7 @@ export class TaskFeed extends Context.Tag("@todo/core/TaskFeed")<TaskFeed, {
       const dropOlderThan = (retention: Duration.Duration) =>
         Effect.flatMap(DateTime.now, (now) => repository.dropChangesBefore(DateTime.subtractDuration(now, retention)))
 
-      return { changes, follow, dropOlderThan }
+      return { changes, follow, followEach, dropOlderThan }
     })
   )
 }

@@ -17,7 +17,7 @@ import {
   Tasks,
   type UserId
 } from "@todo/core"
-import { Duration, Effect, Exit, Fiber, Layer, Option, Schema, Stream } from "effect"
+import { Deferred, Duration, Effect, Exit, Fiber, Layer, Option, Schema, Stream } from "effect"
 
 const newTask = Schema.decodeUnknownSync(NewTask)
 const patch = Schema.decodeUnknownSync(TaskPatch)
@@ -212,6 +212,28 @@ export const changeFeedContract = (name: string, repository: Layer.Layer<TaskRep
           return yield* Fiber.join(reader)
         }))
         expect([...followed].map((item) => item.change.task?.title)).toEqual(["missed", "live"])
+      }))
+
+    it.effect("followEach hands over the same changes in batches, from its cursor", () =>
+      Effect.gen(function*() {
+        const tasks = yield* Tasks
+        const feed = yield* TaskFeed
+        const user = freshUser()
+        const start = yield* startCursor(user)
+        yield* tasks.create(user, newTask({ title: "missed" }))
+        const seen: Array<string | undefined> = []
+        const done = yield* Deferred.make<void>()
+        yield* Effect.scoped(Effect.gen(function*() {
+          const following = yield* feed.followEach(user, { cursor: start, field: "since" }, (items) =>
+            Effect.suspend(() => {
+              seen.push(...items.map((item) => item.change.task?.title))
+              return seen.length >= 2 ? Deferred.succeed(done, undefined) : Effect.void
+            }))
+          yield* Effect.forkScoped(following)
+          yield* tasks.create(user, newTask({ title: "live" }))
+          yield* Deferred.await(done)
+        }))
+        expect(seen).toEqual(["missed", "live"])
       }))
 
     it.effect("another user's cursor, or one never issued, is refused; one user's changes are not another's", () =>

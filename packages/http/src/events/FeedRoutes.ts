@@ -5,8 +5,8 @@
  * it starts are problems like any other route's; once started it only ever ends.
  */
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
-import { TaskFeed, type UserId, validate } from "@todo/core"
-import { Cause, Effect, Exit, FiberId, Runtime, Stream } from "effect"
+import { type FeedItem, TaskFeed, type UserId, validate } from "@todo/core"
+import { Cause, Effect, Exit, FiberId, Runtime } from "effect"
 import { decodeJwt } from "jose"
 import type { IncomingMessage, ServerResponse } from "node:http"
 import { ChangesQuery, EventsQuery, OwnFeed, UserFeed } from "../api/Api.js"
@@ -117,7 +117,12 @@ export const make = (options: FeedRoutesOptions) =>
             : Effect.fail(new StreamLimitReached({ limit: streams.perUser, retryAfterSeconds: STREAM_LIMIT_RETRY_AFTER_S })),
           () => Effect.sync(() => streams.release(owner))
         )
-        const items = yield* feed.follow(owner, since)
+        const write = (items: ReadonlyArray<FeedItem>) => {
+          let text = ""
+          for (const item of items) text += eventOf(item.cursor, item.change)
+          return response.write(text) ? Effect.void : drained(response)
+        }
+        const following = yield* feed.followEach(owner, since, write)
         const exp = decodeJwt(token ?? BearerAuthentication.bearerToken(header) ?? "").exp
         yield* Effect.sync(() => {
           started = true
@@ -140,10 +145,7 @@ export const make = (options: FeedRoutesOptions) =>
               streams.remove(stream)
             })
         )
-        yield* Stream.runForEach(items, (item) => {
-          const more = response.write(eventOf(item.cursor, item.change))
-          return more ? Effect.void : drained(response)
-        })
+        yield* following
       }).pipe(
         Effect.scoped,
         Effect.catchAllCause((cause) => {
