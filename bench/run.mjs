@@ -4,9 +4,11 @@
  * its own fresh database, the same seed (1,000 users x 20 tasks through the API, plus one user
  * with 100,000 tasks inserted in SQL) and the same scenarios; the databases are dropped at the end.
  *
+ * Ours alone then holds 1,000 and 10,000 idle event streams while tasks are created at 100 a
+ * second over their users (bench/streams.mjs): how long each takes to reach its stream, and RSS.
+ *
  * Options: --cluster (also run one worker per core), --workers=N (that many workers),
- * --only=api|baseline, --duration=S (seconds per scenario, default 10), --no-streams (skip the open
- * event streams of bench/streams.mjs: 1,000 and 10,000 idle streams, 100 writes a second).
+ * --only=api|baseline, --duration=S (seconds per scenario, default 10).
  * Env: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres; needs CREATEDB),
  * BENCH_LOG_LEVEL (our LOG_LEVEL, default warn), BENCH_NODE_ARGS (node flags for both servers,
  * e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile a run), BENCH_REDIS_URL (ours counts its
@@ -45,6 +47,8 @@ const TASKS_PER_USER = 20
 const BIG_USER_TASKS = 100_000
 const SEED_CONCURRENCY = 64
 const CONNECTIONS = [100, 1000]
+const STREAMS = [1000, 10_000]
+const STREAM_WRITES_PER_SECOND = 100
 const WRK_THREADS = 2
 const WRK_TIMEOUT = "5s"
 const LIST_QUERY = "?limit=20"
@@ -290,8 +294,13 @@ const makeUsers = async () => {
       .setExpirationTime("2h").sign(key)
     users.push({ id, token })
   }
+  const streams = []
+  for (let i = 0; i < Math.max(...STREAMS); i++) {
+    const id = `stream-user-${i}`
+    streams.push({ id, token: await new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setSubject(id).setExpirationTime("2h").sign(key) })
+  }
   // The last two: one small user and one big user for the list-scaling measurement.
-  return { workload: users.slice(0, USERS), small: users[USERS], big: users[USERS + 1] }
+  return { workload: users.slice(0, USERS), small: users[USERS], big: users[USERS + 1], streams }
 }
 
 const taskBody = (random, n) => {
@@ -436,6 +445,33 @@ const interleaved = async (runs, suffix) => {
   }
 }
 
+const runStreams = (port, usersFile, streams, seconds) =>
+  new Promise((done, fail) => {
+    const args = [join(BENCH, "streams.mjs"), String(port), usersFile, String(streams), String(STREAM_WRITES_PER_SECOND), String(seconds)]
+    const child = spawn("bash", ["-c", `${RAISE_FILES}; exec node "$@"`, "bash", ...args], { stdio: ["ignore", "pipe", "pipe"] })
+    let stdout = ""
+    let stderr = ""
+    child.stdout.on("data", (chunk) => (stdout += chunk))
+    child.stderr.on("data", (chunk) => (stderr += chunk))
+    child.on("exit", (code) => {
+      const line = stdout.split("\n").find((l) => l.startsWith("BENCH_STREAMS "))
+      if (!line) return fail(new Error(`streams.mjs exited ${code} without a result:\n${stdout}\n${stderr}`))
+      done(JSON.parse(line.slice("BENCH_STREAMS ".length)))
+    })
+  })
+
+/** Ours only: the baseline serves no event streams. One user per stream, each with a token of its own. */
+const eventStreams = async (run, users) => {
+  const file = join(work, "stream-users.txt")
+  writeFileSync(file, users.map((user) => `${user.id} ${user.token}\n`).join(""))
+  run.results.streams = {}
+  for (const streams of STREAMS) {
+    log(`${run.target.label}: ${streams.toLocaleString("en")} idle event streams, ${STREAM_WRITES_PER_SECOND} writes/s, ${DURATION} s`)
+    const { result, peakRssMb } = await sampled(run.server.pid, () => runStreams(run.server.port, file, streams, DURATION))
+    run.results.streams[streams] = { ...result, peakRssMb }
+  }
+}
+
 const LIST_CASES = [["20 tasks", "small"], [`${BIG_USER_TASKS.toLocaleString("en")} tasks`, "big"]]
 
 const listLatency = async (runs) => {
@@ -467,6 +503,8 @@ const benchmark = async (keys, users) => {
     }
     await interleaved(runs, "")
     await listLatency(runs)
+    const ours = runs.find((run) => run.key === "api")
+    if (ours) await eventStreams(ours, users.streams)
     for (const run of runs) {
       run.results.peakRssMb = Math.max(...Object.values(run.results.scenarios).map((s) => s.peakRssMb))
       run.results.hwmMb = rssKb(run.server.pid, "VmHWM") / 1024
@@ -513,6 +551,20 @@ const COLUMNS = [
   ["CPU %", "cpuPercent", fixed(0)],
   ["CPU ms/req", "cpuMsPerRequest", fixed(3)]
 ]
+
+const streamTargets = (s) => {
+  if (s === undefined) return [["event streams", "not measured", false]]
+  const failures = s.refused + s.errors + s.lost + (s.sent - s.written)
+  return [
+    [
+      "10,000 streams: one write to its stream, p99 < 250 ms",
+      `${fixed(1)(s.latency_ms.p99)} ms`,
+      s.latency_ms.p99 !== null && s.latency_ms.p99 < 250
+    ],
+    ["10,000 idle streams: peak RSS < 250 MB", `${s.peakRssMb.toFixed(0)} MB`, s.peakRssMb < 250],
+    ["10,000 streams: 0 refused, failed or lost", `${failures}`, failures === 0 && s.opened === Math.max(...STREAMS)]
+  ]
+}
 
 const report = (results) => {
   const ours = results.api
@@ -582,6 +634,22 @@ const report = (results) => {
     console.log("Targets: not evaluated, our server did not run.")
     return
   }
+  const streamRows = Object.entries(ours.streams ?? {}).map(([streams, s]) => [
+    Number(streams).toLocaleString("en"),
+    `${whole(s.opened)} open`,
+    `${whole(s.written)}/${whole(s.sent)}`,
+    whole(s.delivered),
+    whole(s.lost),
+    fixed(1)(s.latency_ms.p50),
+    fixed(1)(s.latency_ms.p99),
+    fixed(0)(s.latency_ms.max),
+    whole(s.refused + s.errors),
+    fixed(0)(s.peakRssMb)
+  ])
+  console.log(
+    `Event streams (ours): idle streams, one per user, while tasks are created at ${STREAM_WRITES_PER_SECOND}/s over their users for ${DURATION} s; latency from POST sent to event received`
+  )
+  table(["streams", "", "written/sent", "delivered", "lost", "p50 ms", "p99 ms", "max ms", "errors", "peak RSS MB"], streamRows)
   const at100 = ours.scenarios["mix c=100"]
   const at1000 = ours.scenarios["mix c=1000"]
   const [small, big] = Object.values(ours.list)
@@ -590,12 +658,13 @@ const report = (results) => {
   const targets = [
     ["0 errors (non-2xx, socket errors), every scenario", `${errors}`, errors === 0],
     [
-      "throughput >= 0.8x baseline at 100 connections",
+      "throughput >= 0.8x baseline at 100 connections (both record each write's change)",
       throughput === undefined ? "no baseline" : `${throughput.toFixed(2)}x`,
       throughput !== undefined && throughput >= 0.8
     ],
     ["peak RSS < 100 MB at 1,000 connections", `${at1000.peakRssMb.toFixed(0)} MB`, at1000.peakRssMb < 100],
     ["p99 < 50 ms at 100 connections", `${at100.p99.toFixed(1)} ms`, at100.p99 < 50],
+    ...streamTargets(ours.streams?.[Math.max(...STREAMS)]),
     [`list p50 with ${BIG_USER_TASKS.toLocaleString("en")} tasks < 2x with 20`, ratio(big.p50, small.p50), big.p50 / small.p50 < 2]
   ]
   console.log("Targets (ours)")
@@ -625,11 +694,6 @@ const main = async () => {
     return console.log("No server could be measured.")
   }
   report(results)
-  // Open event streams: our server only (the baseline has no feed to stream).
-  if (keys.includes("api") && !process.argv.includes("--no-streams")) {
-    const { runStreamScenarios } = await import("./streams.mjs")
-    await runStreamScenarios()
-  }
 }
 
 const cleanUp = async () => {

@@ -129,8 +129,8 @@ const RECORD_STORED = `SELECT record_task_change(t.user_id, $2, t.id, to_jsonb(t
 
 const RECORD_DELETED = "record_task_change(t.user_id, 'deleted', t.id, NULL)"
 
-/** One snapshot: the feed's head and the changes after a position (`$2`), at most `$3`. */
-const CHANGES_AFTER = `
+/** One snapshot: the feed's head and the changes after a position (`$2`), at most `$3`; exported for its plan. */
+export const CHANGES_AFTER = `
   SELECT feed.head, c.position, c.type, c.task_id, c.task, c.at
   FROM (SELECT $1::text AS user_id) AS owner
   LEFT JOIN task_feeds AS feed ON feed.user_id = owner.user_id

@@ -64,6 +64,9 @@ const recurrence = Effect.gen(function*() {
  * would not do: a later number can commit first, and a reader past it would skip the earlier.
  * The notification is sent at commit, to wake the readers of every process.
  */
+/** The channel `record_task_change` notifies at commit, with the owner as the payload. */
+export const CHANGES_CHANNEL = "task_changes"
+
 const changeFeed = Effect.gen(function*() {
   const sql = yield* SqlClient
   yield* sql`CREATE TABLE task_feeds (user_id text PRIMARY KEY, head bigint NOT NULL)`
@@ -89,7 +92,7 @@ const changeFeed = Effect.gen(function*() {
         ON CONFLICT (user_id) DO UPDATE SET head = feed.head + 1
         RETURNING head INTO next_position;
       INSERT INTO task_changes (user_id, position, type, task_id, task) VALUES (owner, next_position, kind, changed_id, image);
-      PERFORM pg_notify('task_changes', owner);
+      PERFORM pg_notify('${CHANGES_CHANNEL}', owner);
       RETURN next_position;
     END
     $$`)
