@@ -38,7 +38,7 @@ export const databaseSuite = (name: string, database: () => Promise<TestDatabase
 
     it("on a new database migrate --status and doctor show every migration pending; migrate applies them, in order", async () => {
       const pending = Object.keys(MIGRATIONS)
-      expect(pending).toEqual(["0001_create_tasks", "0002_paging_indexes", "0003_recurrence"])
+      expect(pending).toEqual(["0001_create_tasks", "0002_paging_indexes", "0003_recurrence", "0004_change_feed"])
       expect(await cli.json(["migrate", "--status", "--json"])).toEqual({ applied: [], pending })
       const checks: Array<{ check: string; verdict: string; detail: string }> = await cli.run(["doctor", "--json"])
         .then((outcome) => JSON.parse(outcome.stdout))
