@@ -195,6 +195,23 @@ describe("GET /api/{user_id}/events", () => {
     expect(bySince.events.map((event) => event.data.task.title)).toEqual(["c", "d", "e"])
   })
 
+  it("each of a user's streams gets every change once, a resuming one joining the live ones without a gap", async () => {
+    fresh()
+    const start = (await call(`/api/${user}/tasks/changes`)).json.cursor
+    const live = await open(`/api/${user}/events`)
+    await create("one")
+    const writes = Promise.all(Array.from({ length: 20 }, (_, i) => create(`burst ${i}`)))
+    const resumed = await open(`/api/${user}/events?since=${start}`)
+    await writes
+    await create("last")
+    await until(() => live.events.length === 22 && resumed.events.length === 22)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    live.source.close()
+    resumed.source.close()
+    expect(resumed.events.map((event) => event.id)).toEqual(live.events.map((event) => event.id))
+    expect(new Set(live.events.map((event) => event.id)).size).toBe(22)
+  })
+
   it("a malformed or foreign Last-Event-ID or since is 422 before the stream; one past retention is 410", async () => {
     fresh()
     const headers = { authorization: `Bearer ${await tokenFor(user)}` }

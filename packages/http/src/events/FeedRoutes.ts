@@ -5,8 +5,8 @@
  * it starts are problems like any other route's; once started it only ever ends.
  */
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
-import { type FeedItem, TaskFeed, type UserId, validate } from "@todo/core"
-import { Cause, Effect, Exit, FiberId, Runtime } from "effect"
+import { decodeFeedCursor, notOurs, TaskFeed, type UserId, validate } from "@todo/core"
+import { Cause, Effect, Either, type Fiber, FiberId, Runtime } from "effect"
 import { decodeJwt } from "jose"
 import type { IncomingMessage, ServerResponse } from "node:http"
 import { ChangesQuery, EventsQuery, OwnFeed, UserFeed } from "../api/Api.js"
@@ -19,7 +19,9 @@ import * as Reply from "../edge/Reply.js"
 import { MAX_URI_BYTES } from "../edge/UriLength.js"
 import { problemOf } from "../problems/ProblemOfCause.js"
 import { StreamLimitReached, UserMismatch } from "../problems/RequestErrors.js"
-import { eventOf, KEEP_ALIVE, wire } from "./ChangeWire.js"
+import { KEEP_ALIVE, wire } from "./ChangeWire.js"
+import * as FeedFanOut from "./FeedFanOut.js"
+import type { Sink } from "./FeedFanOut.js"
 import type { EventStreams, OpenStream } from "./EventStreams.js"
 
 export interface FeedRoutesOptions {
@@ -34,6 +36,10 @@ const FEED_GROUPS: ReadonlySet<string> = new Set([UserFeed.identifier, OwnFeed.i
 
 /** A user holding all their streams may retry once one of them has had time to close. */
 const STREAM_LIMIT_RETRY_AFTER_S = 5
+/** The page a resuming stream reads first, to refuse a bad cursor before it starts. */
+const FIRST_PAGE = 100
+/** Unread events a client may hold before it is let go. */
+const MAX_BUFFERED_BYTES = 1024 * 1024
 /** Node's timers take at most this delay; a token living longer ends its stream after it. */
 const MAX_TIMER_MS = 2 ** 31 - 1
 
@@ -52,25 +58,10 @@ const STREAM_HEADERS = {
   "x-accel-buffering": "no"
 } as const
 
-/** Resolves once `response` can take more, or is gone. */
-const drained = (response: ServerResponse) =>
-  Effect.async<void>((resume) => {
-    const done = () => {
-      response.off("drain", done)
-      response.off("close", done)
-      resume(Effect.void)
-    }
-    response.on("drain", done)
-    response.on("close", done)
-    return Effect.sync(() => {
-      response.off("drain", done)
-      response.off("close", done)
-    })
-  })
-
 export const make = (options: FeedRoutesOptions) =>
   Effect.gen(function*() {
     const feed = yield* TaskFeed
+    const fanOut = yield* FeedFanOut.make
     const authenticate = yield* BearerAuthentication.make
     const runFork = Runtime.runFork(yield* Effect.runtime<never>())
     const respond = responder(runFork, options)
@@ -94,12 +85,47 @@ export const make = (options: FeedRoutesOptions) =>
     /**
      * Everything that may refuse a stream, in order: the token (the header, or `access_token`
      * on this route only), the path's user, the cursor (`Last-Event-ID` wins over `since`), the
-     * user's streams on this instance, and the feed itself (a cursor past retention).
+     * user's streams on this instance, and the feed itself (a cursor past retention). Once the
+     * stream is open it holds no fiber: the user's shared reader writes to it, and it ends at its
+     * token's `exp`, when the client leaves, when the server drains, or when it stops reading.
      */
     const events = (incoming: IncomingMessage, response: ServerResponse, url: string, match: Match, facts: RequestFacts) => {
       let started = false
-      const stream: { -readonly [K in keyof OpenStream]: OpenStream[K] } = { response, end: () => {} }
-      const session = Effect.gen(function*() {
+      let finished = false
+      let status = CLIENT_CLOSED
+      let reserved: UserId | undefined
+      let expiry: ReturnType<typeof setTimeout> | undefined
+      let exp: number | undefined
+      const stream: OpenStream = { response, end: () => end() }
+
+      const start = () => {
+        if (started || finished) return
+        started = true
+        status = 200
+        response.writeHead(
+          200,
+          Object.assign({ "x-request-id": facts.requestId }, options.cors.responseHeaders(incoming.headers.origin), STREAM_HEADERS)
+        )
+        // The first comment tells the client (and any proxy) at once that the stream is open.
+        response.write(KEEP_ALIVE)
+        streams.add(stream)
+        if (exp !== undefined) expiry = setTimeout(end, Math.min(MAX_TIMER_MS, Math.max(0, exp * 1000 - Date.now())))
+      }
+
+      const sink: Sink = {
+        position: 0,
+        catchingUp: true,
+        send: (text) => {
+          start()
+          if (finished) return
+          // A client this far behind is let go; it resumes from its last id.
+          if (response.writableLength > MAX_BUFFERED_BYTES) return end()
+          response.write(text)
+        },
+        fail: () => end()
+      }
+
+      const preflight = Effect.gen(function*() {
         const query = yield* decodeEventsQuery(queryOf(url))
         const header = incoming.headers.authorization
         const token = header === undefined && query.access_token !== undefined ? query.access_token : undefined
@@ -111,63 +137,54 @@ export const make = (options: FeedRoutesOptions) =>
           : query.since === undefined
           ? undefined
           : { cursor: query.since, field: "since" }
-        yield* Effect.acquireRelease(
-          streams.reserve(owner)
-            ? Effect.void
-            : Effect.fail(new StreamLimitReached({ limit: streams.perUser, retryAfterSeconds: STREAM_LIMIT_RETRY_AFTER_S })),
-          () => Effect.sync(() => streams.release(owner))
-        )
-        const write = (items: ReadonlyArray<FeedItem>) => {
-          let text = ""
-          for (const item of items) text += eventOf(item.cursor, item.change)
-          return response.write(text) ? Effect.void : drained(response)
+        if (!streams.reserve(owner)) {
+          return yield* new StreamLimitReached({ limit: streams.perUser, retryAfterSeconds: STREAM_LIMIT_RETRY_AFTER_S })
         }
-        const following = yield* feed.followEach(owner, since, write)
-        const exp = decodeJwt(token ?? BearerAuthentication.bearerToken(header) ?? "").exp
-        yield* Effect.sync(() => {
-          started = true
-          response.writeHead(
-            200,
-            Object.assign({ "x-request-id": facts.requestId }, options.cors.responseHeaders(incoming.headers.origin), STREAM_HEADERS)
-          )
-          // The first comment tells the client (and any proxy) at once that the stream is open.
-          response.write(KEEP_ALIVE)
-        })
-        if (facts.method === "HEAD") return
-        yield* Effect.acquireRelease(
-          Effect.sync(() => {
-            streams.add(stream)
-            return exp === undefined ? undefined : setTimeout(stream.end, Math.min(MAX_TIMER_MS, Math.max(0, exp * 1000 - Date.now())))
-          }),
-          (expiry) =>
-            Effect.sync(() => {
-              clearTimeout(expiry)
-              streams.remove(stream)
-            })
+        reserved = owner
+        exp = decodeJwt(token ?? BearerAuthentication.bearerToken(header) ?? "").exp
+        if (since === undefined) return yield* fanOut.join(owner, sink, undefined)
+        const first = yield* feed.changes(owner, { since: since.cursor, limit: FIRST_PAGE }).pipe(
+          Effect.catchTag("ValidationFailed", () => Effect.fail(notOurs(since.field)))
         )
-        yield* following
+        const position = Either.getOrThrow(decodeFeedCursor(owner, since.cursor, since.field))
+        yield* fanOut.join(owner, sink, { since: position, first })
       }).pipe(
-        Effect.scoped,
-        Effect.catchAllCause((cause) => {
-          if (Cause.isInterruptedOnly(cause)) return Effect.void
-          return Effect.flatMap(problemOf(cause, facts.requestId), (problem) =>
+        Effect.zipRight(Effect.sync(() => {
+          start()
+          if (facts.method === "HEAD") end()
+        })),
+        Effect.catchAllCause((cause) =>
+          Cause.isInterruptedOnly(cause) ? Effect.void : Effect.flatMap(problemOf(cause, facts.requestId), (problem) =>
             Effect.sync(() => {
-              if (started) return
-              Reply.write(response, Reply.problem(problem), facts.requestId, options.cors.responseHeaders(incoming.headers.origin))
+              if (!started) {
+                status = problem.document.status
+                Reply.write(response, Reply.problem(problem), facts.requestId, options.cors.responseHeaders(incoming.headers.origin))
+              }
+              end()
             })).pipe(Effect.annotateLogs("request_id", facts.requestId))
-        }),
-        Effect.ensuring(Effect.sync(() => {
-          if (started && !response.writableEnded) response.end()
-        }))
+        )
       )
-      const fiber = runFork(session)
-      stream.end = () => fiber.unsafeInterruptAsFork(FiberId.none)
-      fiber.addObserver((exit) => {
-        if (options.accessLog) writeRequestLine(facts, started || Exit.isSuccess(exit) ? response.statusCode : CLIENT_CLOSED)
-      })
-      response.once("close", () => {
-        if (!response.writableEnded) stream.end()
-      })
+
+      /** Ends the stream, once, whatever it got to: everything it holds is given back. */
+      const end = () => {
+        if (finished) return
+        finished = true
+        fiber?.unsafeInterruptAsFork(FiberId.none)
+        clearTimeout(expiry)
+        streams.remove(stream)
+        if (reserved !== undefined) {
+          fanOut.leave(reserved, sink)
+          streams.release(reserved)
+        }
+        if (started && !response.writableEnded) response.end()
+        if (options.accessLog) writeRequestLine(facts, status)
+      }
+
+      // Assigned once forked; a preflight that fails at once ends the stream before that.
+      let fiber: Fiber.RuntimeFiber<void> | undefined
+      fiber = runFork(preflight)
+      if (finished) fiber = undefined
+      response.once("close", end)
     }
 
     const routes: NodeRoutes = (incoming, response) => {
