@@ -107,7 +107,11 @@ export class TaskFeed extends Context.Tag("@todo/core/TaskFeed")<TaskFeed, {
         } satisfies FeedPage
       })
 
-      /** Subscribed before the first read, so that no commit falls between the two; a bad cursor fails here. */
+      /**
+       * Subscribed before the first read, so that no commit falls between the two; a bad cursor
+       * fails here. `next` gives the changes after a position, waiting for the feed to move when
+       * there are none yet.
+       */
       const startFollowing = Effect.fnUntraced(function*(
         actor: UserId,
         since: { readonly cursor: string; readonly field: string } | undefined
@@ -118,35 +122,8 @@ export class TaskFeed extends Context.Tag("@todo/core/TaskFeed")<TaskFeed, {
           : yield* positionOf(actor, since.cursor, since.field)
         // One entry read, not none: with none, any cursor behind the head would look expired.
         if (since !== undefined) yield* readAfter(actor, start, 1, since.field)
-        return { moved, start }
-      })
-
-      const followEach = Effect.fnUntraced(function* followEach(
-        actor: UserId,
-        since: { readonly cursor: string; readonly field: string } | undefined,
-        each: (items: ReadonlyArray<FeedItem>) => Effect.Effect<void>
-      ) {
-        const { moved, start } = yield* startFollowing(actor, since)
-        const from = (position: number): Effect.Effect<never, FeedCursorExpired | RepositoryUnavailable> =>
-          readAfter(actor, position, FOLLOW_BATCH, "since").pipe(
-            Effect.catchTag("ValidationFailed", Effect.die),
-            Effect.flatMap(({ entries }) => {
-              const last = entries[entries.length - 1]
-              return last === undefined
-                ? Effect.zipRight(moved, from(position))
-                : Effect.zipRight(each(itemsOf(actor, entries)), from(last.position))
-            })
-          )
-        return from(start)
-      })
-
-      const follow = Effect.fnUntraced(function* follow(
-        actor: UserId,
-        since: { readonly cursor: string; readonly field: string } | undefined
-      ) {
-        const { moved, start } = yield* startFollowing(actor, since)
         const next = (position: number): Effect.Effect<
-          Option.Option<readonly [Chunk.Chunk<FeedItem>, number]>,
+          readonly [ReadonlyArray<FeedItem>, number],
           FeedCursorExpired | RepositoryUnavailable
         > =>
           readAfter(actor, position, FOLLOW_BATCH, "since").pipe(
@@ -155,10 +132,32 @@ export class TaskFeed extends Context.Tag("@todo/core/TaskFeed")<TaskFeed, {
               const last = entries[entries.length - 1]
               return last === undefined
                 ? Effect.zipRight(moved, next(position))
-                : Effect.succeed(Option.some([Chunk.unsafeFromArray(itemsOf(actor, entries)), last.position] as const))
+                : Effect.succeed([itemsOf(actor, entries), last.position] as const)
             })
           )
-        return Stream.unfoldChunkEffect(start, next)
+        return { next, start }
+      })
+
+      const followEach = Effect.fnUntraced(function* followEach(
+        actor: UserId,
+        since: { readonly cursor: string; readonly field: string } | undefined,
+        each: (items: ReadonlyArray<FeedItem>) => Effect.Effect<void>
+      ) {
+        const { next, start } = yield* startFollowing(actor, since)
+        const from = (position: number): Effect.Effect<never, FeedCursorExpired | RepositoryUnavailable> =>
+          Effect.flatMap(next(position), ([items, last]) => Effect.zipRight(each(items), from(last)))
+        return from(start)
+      })
+
+      const follow = Effect.fnUntraced(function* follow(
+        actor: UserId,
+        since: { readonly cursor: string; readonly field: string } | undefined
+      ) {
+        const { next, start } = yield* startFollowing(actor, since)
+        return Stream.unfoldChunkEffect(
+          start,
+          (position) => Effect.map(next(position), ([items, last]) => Option.some([Chunk.unsafeFromArray(items), last] as const))
+        )
       })
 
       const dropOlderThan = (retention: Duration.Duration) =>

@@ -198,42 +198,30 @@ export const changeFeedContract = (name: string, repository: Layer.Layer<TaskRep
         expect([...followed].map((item) => item.change.type)).toEqual(["updated", "created", "deleted"])
       }))
 
-    it.effect("a live follower from a cursor gets the changes already committed after it first", () =>
+    it.effect("a live follower from a cursor, by stream or by batches, gets the changes already committed after it first", () =>
       Effect.gen(function*() {
         const tasks = yield* Tasks
         const feed = yield* TaskFeed
         const user = freshUser()
-        const start = yield* startCursor(user)
+        const since = { cursor: yield* startCursor(user), field: "since" }
         yield* tasks.create(user, newTask({ title: "missed" }))
-        const followed = yield* Effect.scoped(Effect.gen(function*() {
-          const live = yield* feed.follow(user, { cursor: start, field: "Last-Event-ID" })
-          const reader = yield* Effect.fork(Stream.runCollect(Stream.take(live, 2)))
-          yield* tasks.create(user, newTask({ title: "live" }))
-          return yield* Fiber.join(reader)
-        }))
-        expect([...followed].map((item) => item.change.task?.title)).toEqual(["missed", "live"])
-      }))
-
-    it.effect("followEach hands over the same changes in batches, from its cursor", () =>
-      Effect.gen(function*() {
-        const tasks = yield* Tasks
-        const feed = yield* TaskFeed
-        const user = freshUser()
-        const start = yield* startCursor(user)
-        yield* tasks.create(user, newTask({ title: "missed" }))
-        const seen: Array<string | undefined> = []
-        const done = yield* Deferred.make<void>()
-        yield* Effect.scoped(Effect.gen(function*() {
-          const following = yield* feed.followEach(user, { cursor: start, field: "since" }, (items) =>
+        const batched: Array<FeedItem> = []
+        const bothSawTwo = yield* Effect.scoped(Effect.gen(function*() {
+          const streamed = yield* Effect.fork(Stream.runCollect(Stream.take(yield* feed.follow(user, since), 2)))
+          const done = yield* Deferred.make<void>()
+          const following = yield* feed.followEach(user, since, (items) =>
             Effect.suspend(() => {
-              seen.push(...items.map((item) => item.change.task?.title))
-              return seen.length >= 2 ? Deferred.succeed(done, undefined) : Effect.void
+              batched.push(...items)
+              return batched.length >= 2 ? Deferred.succeed(done, undefined) : Effect.void
             }))
           yield* Effect.forkScoped(following)
           yield* tasks.create(user, newTask({ title: "live" }))
           yield* Deferred.await(done)
+          return [...(yield* Fiber.join(streamed))]
         }))
-        expect(seen).toEqual(["missed", "live"])
+        const titles = (items: ReadonlyArray<FeedItem>) => items.map((item) => item.change.task?.title)
+        expect(titles(bothSawTwo)).toEqual(["missed", "live"])
+        expect(titles(batched)).toEqual(["missed", "live"])
       }))
 
     it.effect("another user's cursor, or one never issued, is refused; one user's changes are not another's", () =>
