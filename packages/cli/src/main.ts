@@ -2,7 +2,7 @@
 /** todo-admin: the composition root. Settings come from the environment, then from ./.env. */
 import { loadDotEnv } from "@todo/config"
 import { ChangeSignal, TaskFeed, Tasks } from "@todo/core"
-import { Database } from "@todo/postgres"
+import { Database, PgWebhookOutbox } from "@todo/postgres"
 import { Command, CommanderError } from "commander"
 import { Layer } from "effect"
 import { examples } from "./CommandLine.js"
@@ -14,6 +14,7 @@ import { registerReports } from "./commands/reports.js"
 import { registerTasks } from "./commands/tasks.js"
 import { registerToken } from "./commands/token.js"
 import { registerTransfer } from "./commands/transfer.js"
+import { registerWebhooks } from "./commands/webhooks.js"
 import { makeRunner } from "./Runner.js"
 
 loadDotEnv()
@@ -24,6 +25,7 @@ const tasks = makeRunner(
   Layer.merge(Tasks.layer, TaskFeed.layer).pipe(Layer.provide(Database.layer), Layer.provideMerge(ChangeSignal.layer))
 )
 const database = makeRunner(Database.connectionLayer)
+const webhooks = makeRunner(PgWebhookOutbox.layer.pipe(Layer.provide(Database.layer)))
 const standalone = makeRunner(Layer.empty)
 
 const program = new Command("todo-admin")
@@ -41,6 +43,7 @@ registerTransfer(program, tasks)
 registerMcp(program, tasks)
 registerToken(program, standalone)
 registerDoctor(program, standalone)
+registerWebhooks(program, webhooks)
 
 try {
   await program.parseAsync()
@@ -49,5 +52,5 @@ try {
   // Help and version exit 0; every other complaint of commander's is a usage error.
   process.exitCode = error.exitCode === 0 ? 0 : 2
 } finally {
-  await Promise.all([tasks.dispose(), database.dispose(), standalone.dispose()])
+  await Promise.all([tasks.dispose(), database.dispose(), standalone.dispose(), webhooks.dispose()])
 }

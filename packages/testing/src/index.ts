@@ -16,3 +16,4 @@ export {
   testRedisUrl
 } from "./RedisTestServer.js"
 export { skipLoudly } from "./LoudSkip.js"
+export { type ReceivedWebhook, startWebhookReceiver, type WebhookReceiver } from "./WebhookReceiver.js"
