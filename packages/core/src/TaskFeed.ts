@@ -36,20 +36,6 @@ export class TaskFeed extends Context.Tag("@todo/core/TaskFeed")<TaskFeed, {
     ValidationFailed | FeedCursorExpired | RepositoryUnavailable,
     Scope.Scope
   >
-  /**
-   * `follow` for a host that holds many idle readers: the same checks up front, then an effect
-   * that hands each batch of changes to `each` as it is committed, until interrupted. It costs
-   * one fiber and no stream machinery per reader.
-   */
-  readonly followEach: (
-    actor: UserId,
-    since: { readonly cursor: string; readonly field: string } | undefined,
-    each: (items: ReadonlyArray<FeedItem>) => Effect.Effect<void>
-  ) => Effect.Effect<
-    Effect.Effect<never, FeedCursorExpired | RepositoryUnavailable>,
-    ValidationFailed | FeedCursorExpired | RepositoryUnavailable,
-    Scope.Scope
-  >
   /** Drops the changes older than `retention`, every user's. */
   readonly dropOlderThan: (retention: Duration.Duration) => Effect.Effect<number, RepositoryUnavailable>
 }>() {
@@ -107,15 +93,11 @@ export class TaskFeed extends Context.Tag("@todo/core/TaskFeed")<TaskFeed, {
         } satisfies FeedPage
       })
 
-      /**
-       * Subscribed before the first read, so that no commit falls between the two; a bad cursor
-       * fails here. `next` gives the changes after a position, waiting for the feed to move when
-       * there are none yet.
-       */
-      const startFollowing = Effect.fnUntraced(function*(
+      const follow = Effect.fnUntraced(function* follow(
         actor: UserId,
         since: { readonly cursor: string; readonly field: string } | undefined
       ) {
+        // Subscribed before the first read, so that no commit falls between the two.
         const moved = yield* signal.subscribe(actor)
         const start = since === undefined
           ? (yield* repository.changesAfter(actor, Number.MAX_SAFE_INTEGER, 0)).head
@@ -123,7 +105,7 @@ export class TaskFeed extends Context.Tag("@todo/core/TaskFeed")<TaskFeed, {
         // One entry read, not none: with none, any cursor behind the head would look expired.
         if (since !== undefined) yield* readAfter(actor, start, 1, since.field)
         const next = (position: number): Effect.Effect<
-          readonly [ReadonlyArray<FeedItem>, number],
+          Option.Option<readonly [Chunk.Chunk<FeedItem>, number]>,
           FeedCursorExpired | RepositoryUnavailable
         > =>
           readAfter(actor, position, FOLLOW_BATCH, "since").pipe(
@@ -132,38 +114,16 @@ export class TaskFeed extends Context.Tag("@todo/core/TaskFeed")<TaskFeed, {
               const last = entries[entries.length - 1]
               return last === undefined
                 ? Effect.zipRight(moved, next(position))
-                : Effect.succeed([itemsOf(actor, entries), last.position] as const)
+                : Effect.succeed(Option.some([Chunk.unsafeFromArray(itemsOf(actor, entries)), last.position] as const))
             })
           )
-        return { next, start }
-      })
-
-      const followEach = Effect.fnUntraced(function* followEach(
-        actor: UserId,
-        since: { readonly cursor: string; readonly field: string } | undefined,
-        each: (items: ReadonlyArray<FeedItem>) => Effect.Effect<void>
-      ) {
-        const { next, start } = yield* startFollowing(actor, since)
-        const from = (position: number): Effect.Effect<never, FeedCursorExpired | RepositoryUnavailable> =>
-          Effect.flatMap(next(position), ([items, last]) => Effect.zipRight(each(items), from(last)))
-        return from(start)
-      })
-
-      const follow = Effect.fnUntraced(function* follow(
-        actor: UserId,
-        since: { readonly cursor: string; readonly field: string } | undefined
-      ) {
-        const { next, start } = yield* startFollowing(actor, since)
-        return Stream.unfoldChunkEffect(
-          start,
-          (position) => Effect.map(next(position), ([items, last]) => Option.some([Chunk.unsafeFromArray(items), last] as const))
-        )
+        return Stream.unfoldChunkEffect(start, next)
       })
 
       const dropOlderThan = (retention: Duration.Duration) =>
         Effect.flatMap(DateTime.now, (now) => repository.dropChangesBefore(DateTime.subtractDuration(now, retention)))
 
-      return { changes, follow, followEach, dropOlderThan }
+      return { changes, follow, dropOlderThan }
     })
   )
 }

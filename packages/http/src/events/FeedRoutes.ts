@@ -183,7 +183,10 @@ export const make = (options: FeedRoutesOptions) =>
       // Assigned once forked; a preflight that fails at once ends the stream before that.
       let fiber: Fiber.RuntimeFiber<void> | undefined
       fiber = runFork(preflight)
-      if (finished) fiber = undefined
+      // Once the stream has started (or ended) its preflight fiber is done: nothing may hold on to it.
+      fiber.addObserver(() => {
+        fiber = undefined
+      })
       response.once("close", end)
     }
 
