@@ -4,8 +4,14 @@
  * its own fresh database, the same seed (1,000 users x 20 tasks through the API, plus one user
  * with 100,000 tasks inserted in SQL) and the same scenarios; the databases are dropped at the end.
  *
+ * Scenarios: the mix closed-loop at 100 connections (saturation); the seeds' load, 1,000 users on
+ * keep-alive connections each waiting 1.5-4.5 s before every request; the RSS of 500, 1,000 and
+ * 2,000 idle keep-alive connections; list latency. Each reports the server's RSS and CPU and the
+ * CPU of the PostgreSQL backends serving its database (from /proc, when PostgreSQL is local).
+ *
  * Options: --cluster (also run one worker per core), --workers=N (that many workers),
- * --only=api|baseline, --duration=S (seconds per scenario, default 10).
+ * --only=api|baseline, --duration=S (seconds per closed-loop scenario, default 10),
+ * --users-duration=S (seconds of the seeds' load, default 30).
  * Env: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres; needs CREATEDB),
  * BENCH_LOG_LEVEL (our LOG_LEVEL, default warn), BENCH_NODE_ARGS (node flags for both servers,
  * e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile a run), BENCH_REDIS_URL (ours counts its
@@ -28,6 +34,7 @@ const API_ENTRY = join(ROOT, "packages/http/dist/bundle/todo-api.js")
 
 const option = (name) => process.argv.find((arg) => arg === `--${name}` || arg.startsWith(`--${name}=`))?.split("=")[1]
 const DURATION = Number(option("duration") ?? 10)
+const USERS_DURATION = Number(option("users-duration") ?? 30)
 const WORKERS = option("workers") !== undefined
   ? Number(option("workers"))
   : process.argv.includes("--cluster")
@@ -43,7 +50,12 @@ const USERS = 1000
 const TASKS_PER_USER = 20
 const BIG_USER_TASKS = 100_000
 const SEED_CONCURRENCY = 64
-const CONNECTIONS = [100, 1000]
+const CONNECTIONS = [100]
+/** The seeds' "1,000 concurrent users": each acts, then thinks 1.5 to 4.5 s. */
+const USERS_LOAD = { connections: 1000, think: "1500-4500" }
+const USERS_SCENARIO = `users c=${USERS_LOAD.connections} think ${USERS_LOAD.think} ms`
+const IDLE_CONNECTIONS = [500, 1000, 2000]
+const IDLE_SECONDS = 4
 const WRK_THREADS = 2
 const WRK_TIMEOUT = "5s"
 const LIST_QUERY = "?limit=20"
@@ -171,20 +183,68 @@ const usageOf = (root) => {
   return { rss, ticks }
 }
 
-/** Samples a server while `during` runs: peak RSS, CPU seconds used and wall seconds. */
-const sampled = async (pid, during) => {
-  const start = usageOf(pid)
+/**
+ * CPU ticks of each PostgreSQL backend serving `database`, by pid: the server's share of
+ * PostgreSQL. Empty when PostgreSQL runs elsewhere (its pids are not in this /proc).
+ */
+const backendTicks = (database) =>
+  withAdmin(async (client) => {
+    const { rows } = await client.query("SELECT pid FROM pg_stat_activity WHERE datname = $1", [database])
+    const ticks = new Map()
+    for (const { pid } of rows) {
+      try {
+        ticks.set(pid, readStat(pid).ticks)
+      } catch {
+        // not on this machine, or exited
+      }
+    }
+    return ticks
+  })
+
+/** Ticks the backends used between two readings; a backend that started meanwhile counts whole. */
+const ticksBetween = (before, after) => {
+  let ticks = 0
+  for (const [pid, now] of after) ticks += now - (before.get(pid) ?? 0)
+  return ticks
+}
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted.length === 0 ? NaN : sorted[Math.floor((sorted.length - 1) / 2)]
+}
+
+/**
+ * Samples a server while `during` runs: peak RSS, steady RSS (the median of the second half's
+ * samples), CPU seconds used by the server and by its database's backends, and wall seconds.
+ */
+const sampled = async (server, during) => {
+  const backendsBefore = await backendTicks(server.database)
+  const start = usageOf(server.pid)
   const startedAt = process.hrtime.bigint()
   let peakRss = start.rss
+  const samples = []
   const timer = setInterval(() => {
-    peakRss = Math.max(peakRss, usageOf(pid).rss)
+    const { rss } = usageOf(server.pid)
+    peakRss = Math.max(peakRss, rss)
+    samples.push({ at: Number(process.hrtime.bigint() - startedAt) / 1e9, rss })
   }, 100)
   try {
     const result = await during()
-    const end = usageOf(pid)
-    peakRss = Math.max(peakRss, end.rss)
+    const end = usageOf(server.pid)
     const wall = Number(process.hrtime.bigint() - startedAt) / 1e9
-    return { result, peakRssMb: peakRss / 1024, cpuSeconds: (end.ticks - start.ticks) / CLK_TCK, wall }
+    clearInterval(timer)
+    const backendsAfter = await backendTicks(server.database)
+    peakRss = Math.max(peakRss, end.rss)
+    const steadyRss = median(samples.filter((sample) => sample.at >= wall / 2).map((sample) => sample.rss))
+    return {
+      result,
+      startRssMb: start.rss / 1024,
+      peakRssMb: peakRss / 1024,
+      steadyRssMb: steadyRss / 1024,
+      cpuSeconds: (end.ticks - start.ticks) / CLK_TCK,
+      pgCpuSeconds: backendsAfter.size === 0 ? NaN : ticksBetween(backendsBefore, backendsAfter) / CLK_TCK,
+      wall
+    }
   } finally {
     clearInterval(timer)
   }
@@ -198,6 +258,7 @@ const TARGETS = {
 }
 
 const startServer = async (target, databaseUrl, workers) => {
+  const database = new URL(databaseUrl).pathname.slice(1)
   const port = await freePort()
   const logFile = join(work, `${target.label}-${workers || 1}.log`)
   const out = openSync(logFile, "a")
@@ -229,6 +290,7 @@ const startServer = async (target, databaseUrl, workers) => {
   const server = {
     pid: child.pid,
     port,
+    database,
     logFile,
     stop: async () => {
       if (exited) return
@@ -327,21 +389,22 @@ const writeUsersFile = (name, users, ids) => {
 
 // --- wrk -----------------------------------------------------------------------------------
 
-const wrk = ({ port, connections, seconds, threads = WRK_THREADS, usersFile, mode, query = "" }) =>
+const wrk = ({ port, connections, seconds, threads = WRK_THREADS, usersFile, mode, query = "", think = "", timeout = WRK_TIMEOUT }) =>
   new Promise((done, fail) => {
     const args = [
       `-t${threads}`,
       `-c${connections}`,
       `-d${seconds}s`,
       "--timeout",
-      WRK_TIMEOUT,
+      timeout,
       "-s",
       join(BENCH, "workload.lua"),
       `http://127.0.0.1:${port}`,
       "--",
       usersFile,
       mode,
-      query
+      query,
+      think
     ]
     const child = spawn("bash", ["-c", `${RAISE_FILES}; exec wrk "$@"`, "bash", ...args], { stdio: ["ignore", "pipe", "pipe"] })
     let stdout = ""
@@ -355,7 +418,7 @@ const wrk = ({ port, connections, seconds, threads = WRK_THREADS, usersFile, mod
     })
   })
 
-const figuresOf = ({ result, peakRssMb, cpuSeconds, wall }) => {
+const figuresOf = ({ result, startRssMb, peakRssMb, steadyRssMb, cpuSeconds, pgCpuSeconds, wall }) => {
   const seconds = result.duration_us / 1e6
   const socketErrors = result.errors.connect + result.errors.read + result.errors.write + result.errors.timeout
   const non2xx = Object.values(result.non2xx).reduce((a, b) => a + b, 0)
@@ -374,14 +437,18 @@ const figuresOf = ({ result, peakRssMb, cpuSeconds, wall }) => {
       write: result.errors.write,
       timeout: result.errors.timeout
     },
+    startRssMb,
     peakRssMb,
+    steadyRssMb,
     cpuPercent: (cpuSeconds / wall) * 100,
     cpuMsPerRequest: (cpuSeconds * 1000) / result.requests,
+    pgCpuPercent: (pgCpuSeconds / wall) * 100,
+    pgCpuMsPerRequest: (pgCpuSeconds * 1000) / result.requests,
     operations: result.operations
   }
 }
 
-const scenario = async (server, options) => figuresOf(await sampled(server.pid, () => wrk({ port: server.port, ...options })))
+const scenario = async (server, options) => figuresOf(await sampled(server, () => wrk({ port: server.port, ...options })))
 
 // --- the run: servers side by side, scenarios interleaved ------------------------------------
 
@@ -394,6 +461,8 @@ const prepare = async (key, users) => {
   try {
     await sleep(1000)
     const results = { idleRssMb: usageOf(server.pid).rss / 1024, scenarios: {}, list: {} }
+    log(`${target.label}: ${IDLE_CONNECTIONS.join(", ")} idle keep-alive connections`)
+    results.idle = await idleConnections(server, writeUsersFile(`${key}-unseeded.txt`, users.workload, new Map()))
     log(`${target.label}: seeding ${USERS} users x ${TASKS_PER_USER} tasks through the API`)
     const seedStart = Date.now()
     const ids = await seed(server.port, [...users.workload, users.small])
@@ -433,6 +502,38 @@ const interleaved = async (runs, suffix) => {
       })
     }
   }
+  for (const run of runs) {
+    log(`${run.target.label}${suffix}: ${USERS_LOAD.connections} users thinking ${USERS_LOAD.think} ms, ${USERS_DURATION} s`)
+    run.results.scenarios[`${USERS_SCENARIO}${suffix}`] = await scenario(run.server, {
+      connections: USERS_LOAD.connections,
+      seconds: USERS_DURATION,
+      usersFile: run.files.users,
+      mode: "mix",
+      think: USERS_LOAD.think,
+      // wrk counts a connection as timed out while it thinks past the timeout.
+      timeout: "10s"
+    })
+  }
+}
+
+/**
+ * RSS with that many keep-alive connections open, each having made one request (a list, empty
+ * before seeding), then quiet: what a connection costs between requests.
+ */
+const idleConnections = async (server, usersFile) => {
+  const rss = { 0: usageOf(server.pid).rss / 1024 }
+  for (const connections of IDLE_CONNECTIONS) {
+    const figures = await scenario(server, {
+      connections,
+      seconds: IDLE_SECONDS,
+      usersFile,
+      mode: "idle",
+      query: LIST_QUERY,
+      think: String(Math.ceil(connections / WRK_THREADS))
+    })
+    rss[connections] = figures.steadyRssMb
+  }
+  return rss
 }
 
 const LIST_CASES = [["20 tasks", "small"], [`${BIG_USER_TASKS.toLocaleString("en")} tasks`, "big"]]
@@ -509,8 +610,11 @@ const COLUMNS = [
   ["non-2xx", "non2xx", whole],
   ["sock err", "socketErrors", whole],
   ["peak RSS MB", "peakRssMb", fixed(0)],
+  ["steady RSS MB", "steadyRssMb", fixed(0)],
   ["CPU %", "cpuPercent", fixed(0)],
-  ["CPU ms/req", "cpuMsPerRequest", fixed(3)]
+  ["CPU ms/req", "cpuMsPerRequest", fixed(3)],
+  ["PG CPU %", "pgCpuPercent", fixed(0)],
+  ["PG ms/req", "pgCpuMsPerRequest", fixed(3)]
 ]
 
 const report = (results) => {
@@ -532,7 +636,9 @@ const report = (results) => {
     }
   }
   console.log(
-    `\nMixed workload (60% list, 15% get, 10% create, 10% update, 5% toggle), wrk ${WRK_THREADS} threads, ${DURATION} s, keep-alive`
+    `\nMixed workload (60% list, 15% get, 10% create, 10% update, 5% toggle), wrk ${WRK_THREADS} threads, keep-alive: ` +
+      `mix closed-loop for ${DURATION} s; users (the seeds' load) for ${USERS_DURATION} s. ` +
+      "Steady RSS: the median of the second half; PG: the CPU of the backends of the server's own database"
   )
   table(["scenario", "server", ...COLUMNS.map(([h]) => h)], scenarioRows)
 
@@ -577,12 +683,26 @@ const report = (results) => {
   console.log("Memory of the production start (NODE_ENV=production, one process) and seeding time")
   table(["server", "", "idle RSS MB", "peak RSS MB (sampled)", "VmHWM MB", "seed s"], memoryRows)
 
+  const idleRows = [["ours", ours], ["baseline", base]].filter(([, r]) => r).map(([label, r]) => {
+    const most = IDLE_CONNECTIONS[IDLE_CONNECTIONS.length - 1]
+    return [
+      label,
+      "",
+      ...[0, ...IDLE_CONNECTIONS].map((n) => fixed(0)(r.idle[n])),
+      fixed(1)(((r.idle[most] - r.idle[0]) * 1024) / most)
+    ]
+  })
+  console.log(
+    `RSS (MB) with idle keep-alive connections (each made one list request, then stays quiet; before seeding, ${IDLE_SECONDS} s each)`
+  )
+  table(["server", "", ...[0, ...IDLE_CONNECTIONS].map((n) => `${n.toLocaleString("en")}`), "kB a connection"], idleRows)
+
   if (!ours) {
     console.log("Targets: not evaluated, our server did not run.")
     return
   }
   const at100 = ours.scenarios["mix c=100"]
-  const at1000 = ours.scenarios["mix c=1000"]
+  const users = ours.scenarios[USERS_SCENARIO]
   const [small, big] = Object.values(ours.list)
   const errors = [...Object.values(ours.scenarios), ...Object.values(ours.list)].reduce((n, s) => n + s.non2xx + s.socketErrors, 0)
   const throughput = base ? at100.rps / base.scenarios["mix c=100"].rps : undefined
@@ -593,7 +713,12 @@ const report = (results) => {
       throughput === undefined ? "no baseline" : `${throughput.toFixed(2)}x`,
       throughput !== undefined && throughput >= 0.8
     ],
-    ["peak RSS < 100 MB at 1,000 connections", `${at1000.peakRssMb.toFixed(0)} MB`, at1000.peakRssMb < 100],
+    [
+      `peak RSS < 100 MB, ${USERS_LOAD.connections.toLocaleString("en")} users thinking ${USERS_LOAD.think} ms`,
+      `${users.peakRssMb.toFixed(0)} MB`,
+      users.peakRssMb < 100
+    ],
+    ["idle RSS of the production start < 60 MB", `${ours.idleRssMb.toFixed(0)} MB`, ours.idleRssMb < 60],
     ["p99 < 50 ms at 100 connections", `${at100.p99.toFixed(1)} ms`, at100.p99 < 50],
     [`list p50 with ${BIG_USER_TASKS.toLocaleString("en")} tasks < 2x with 20`, ratio(big.p50, small.p50), big.p50 / small.p50 < 2]
   ]
