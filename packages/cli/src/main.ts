@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /** todo-admin: the composition root. Settings come from the environment, then from ./.env. */
 import { loadDotEnv } from "@todo/config"
-import { Tasks } from "@todo/core"
+import { ChangeSignal, Tasks } from "@todo/core"
 import { Database } from "@todo/postgres"
 import { Command, CommanderError } from "commander"
 import { Layer } from "effect"
@@ -19,7 +19,7 @@ loadDotEnv()
 
 // Each runtime builds its layer on first use: a command boots the database only if it needs it.
 // Data commands migrate first, as the API does; `migrate` (and `doctor`) connect without it, to see what is pending.
-const tasks = makeRunner(Tasks.layer.pipe(Layer.provide(Database.layer)))
+const tasks = makeRunner(Tasks.layer.pipe(Layer.provide(Database.layer), Layer.provide(ChangeSignal.layer)))
 const database = makeRunner(Database.connectionLayer)
 const standalone = makeRunner(Layer.empty)
 

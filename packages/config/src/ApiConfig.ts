@@ -5,18 +5,21 @@
 import { Config, ConfigError, Either, Option } from "effect"
 import * as AuthConfig from "./AuthConfig.js"
 import * as DatabaseConfig from "./DatabaseConfig.js"
+import * as FeedConfig from "./FeedConfig.js"
 import * as ServerConfig from "./ServerConfig.js"
 
 export interface ApiConfig {
   readonly database: DatabaseConfig.DatabaseConfig
   readonly server: ServerConfig.ServerConfig
   readonly auth: AuthConfig.AuthConfig
+  readonly feed: FeedConfig.FeedConfig
 }
 
 export const config: Config.Config<ApiConfig> = Config.all({
   database: DatabaseConfig.config,
   server: ServerConfig.config,
-  auth: AuthConfig.config
+  auth: AuthConfig.config,
+  feed: FeedConfig.config
 }).pipe(Config.mapOrFail((api) =>
   // The embedded database belongs to one process: a second would find its data directory locked.
   api.server.webConcurrency > 1 && Option.isNone(api.database.url)

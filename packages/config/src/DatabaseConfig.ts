@@ -11,6 +11,11 @@ export interface DatabaseConfig {
   readonly poolMax: number
   /** How long start-up keeps trying to reach the server (0: no retry). */
   readonly connectTimeoutSeconds: number
+  /**
+   * Where a server process LISTENs for other processes' changes; none: `url`, unless that is a
+   * pooler's (which does not carry LISTEN), and then the feed is polled.
+   */
+  readonly listenUrl: Option.Option<Redacted.Redacted<string>>
 }
 
 const SERVER_PROTOCOLS = ["postgres:", "postgresql:"]
@@ -27,7 +32,16 @@ export const dataDir = Setting.withDefault("DATA_DIR", Setting.text, "./.data")
 export const poolMax = Setting.withDefault("DATABASE_POOL_MAX", Setting.integer({ min: 1 }), 10)
 export const connectTimeoutSeconds = Setting.withDefault("DATABASE_CONNECT_TIMEOUT_S", Setting.integer({ min: 0 }), 30)
 
-export const config: Config.Config<DatabaseConfig> = Config.all({ url, dataDir, poolMax, connectTimeoutSeconds })
+export const listenUrl = Setting.optional("DATABASE_LISTEN_URL", serverUrl)
+
+export const config: Config.Config<DatabaseConfig> = Config.all({ url, dataDir, poolMax, connectTimeoutSeconds, listenUrl })
+
+/** Neon's pooled hosts (`ep-…-pooler.…`) run PgBouncer in transaction mode: a LISTEN there hears nothing. */
+export const isPooled = (url: Redacted.Redacted<string>): boolean => new URL(Redacted.value(url)).hostname.includes("-pooler")
+
+/** Where to LISTEN, if anywhere: `DATABASE_LISTEN_URL`, else `DATABASE_URL` unless it is pooled. */
+export const listenUrlOf = (config: DatabaseConfig): Option.Option<Redacted.Redacted<string>> =>
+  Option.orElse(config.listenUrl, () => Option.filter(config.url, (url) => !isPooled(url)))
 
 const DEFAULT_PORT = "5432"
 

@@ -14,7 +14,14 @@ describe("the API's configuration", () => {
   it.effect("with nothing set, every setting has its default", () =>
     Effect.gen(function*() {
       const config = yield* read({})
-      expect(config.database).toEqual({ url: Option.none(), dataDir: "./.data", poolMax: 10, connectTimeoutSeconds: 30 })
+      expect(config.database).toEqual({
+        url: Option.none(),
+        dataDir: "./.data",
+        poolMax: 10,
+        connectTimeoutSeconds: 30,
+        listenUrl: Option.none()
+      })
+      expect(config.feed).toEqual({ retentionHours: 168 })
       expect(config.server).toEqual({
         port: 8000,
         host: "0.0.0.0",

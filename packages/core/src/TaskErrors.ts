@@ -45,8 +45,15 @@ export class RepositoryUnavailable extends Schema.TaggedError<RepositoryUnavaila
   }
 }
 
+/** The changes after a feed cursor have been dropped (retention): the reader must start again from a full list. */
+export class FeedCursorExpired extends Schema.TaggedError<FeedCursorExpired>()("FeedCursorExpired", {}) {
+  override get message() {
+    return "Changes after this cursor are no longer kept; list the tasks again and follow the feed from its current cursor."
+  }
+}
+
 /** Every failure a use-case reports on purpose. */
-export type TaskError = TaskNotFound | ValidationFailed | VersionMismatch | RepositoryUnavailable
+export type TaskError = TaskNotFound | ValidationFailed | VersionMismatch | FeedCursorExpired | RepositoryUnavailable
 
 /**
  * What a caller is told, in any host: one sentence for a person, never a cause's own text (no
@@ -60,6 +67,7 @@ export const sentenceFor = (error: TaskError): string => {
     case "ValidationFailed":
       return "The request breaks the rules listed in errors."
     case "VersionMismatch":
+    case "FeedCursorExpired":
       return error.message
     case "RepositoryUnavailable":
       return "The task store is unavailable; retry shortly."

@@ -3,6 +3,7 @@
  * check ownership again on what comes back.
  */
 import { Context, type DateTime, type Effect, type Option } from "effect"
+import type { FeedSlice } from "./TaskChange.js"
 import type { Task, TaskDraft, TaskId, TaskPatch, UserId } from "./Task.js"
 import type { RepositoryUnavailable, TaskNotFound, VersionMismatch } from "./TaskErrors.js"
 import type { TaskListQuery } from "./TaskQuery.js"
@@ -28,6 +29,12 @@ export type ImportDraft = TaskDraft & { readonly next_occurrence_index: number |
  * and it repeats and has no `next_occurrence_id` yet, the same transaction stores
  * `nextOccurrence(task as completed, at)` (when the series goes on) and sets the task's
  * `next_occurrence_id` to it. A task gets at most one copy, ever, however many completions race.
+ *
+ * The change feed: every write records its changes in the same transaction, at the next
+ * positions of the owner's feed (1, 2, 3…, no gap, in commit order): `created`, `updated` (with
+ * the task as committed, once per task however many statements changed it) or `deleted`, and
+ * for a completion that spawns, `updated` for the task and `created` for its copy. A write that
+ * fails records nothing; an import records a `created` per task; a purge a `deleted` per task.
  */
 export interface TaskRepositoryShape {
   /** With an idempotency key, a second insert under the same key returns the first task. */
@@ -59,6 +66,10 @@ export interface TaskRepositoryShape {
   ) => Effect.Effect<Task, TaskNotFound | RepositoryUnavailable>
   readonly remove: (owner: UserId, id: TaskId) => Effect.Effect<void, TaskNotFound | RepositoryUnavailable>
   readonly removeAllOf: (owner: UserId) => Effect.Effect<number, RepositoryUnavailable>
+  /** The entries of `owner`'s feed after `position`, oldest first, at most `limit`, and its head: one snapshot. */
+  readonly changesAfter: (owner: UserId, position: number, limit: number) => Effect.Effect<FeedSlice, RepositoryUnavailable>
+  /** Drops every owner's changes committed before `before`, and counts them; safe from many processes at once. */
+  readonly dropChangesBefore: (before: DateTime.Utc) => Effect.Effect<number, RepositoryUnavailable>
   /** Every owner with their task counts, most tasks first (ties by user id). */
   readonly countByUser: Effect.Effect<ReadonlyArray<UserTaskCount>, RepositoryUnavailable>
   /** Succeeds when the store answers and its schema is current. */

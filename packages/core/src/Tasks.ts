@@ -12,6 +12,7 @@ import {
   type TaskPatch,
   type UserId
 } from "./Task.js"
+import { ChangeSignal } from "./ChangeSignal.js"
 import { TaskNotFound, VersionMismatch, type RepositoryUnavailable, type ValidationFailed } from "./TaskErrors.js"
 import type { TaskListParams, TaskListQuery } from "./TaskQuery.js"
 import { TaskRepository, type UserTaskCount } from "./TaskRepository.js"
@@ -73,6 +74,9 @@ export class Tasks extends Context.Tag("@todo/core/Tasks")<Tasks, {
     Tasks,
     Effect.gen(function*() {
       const repository = yield* TaskRepository
+      const signal = yield* ChangeSignal
+      /** After a write of `actor`'s tasks commits: live readers of their feed read again. */
+      const raised = (actor: UserId) => <A, E, R>(write: Effect.Effect<A, E, R>) => Effect.tap(write, () => signal.raise(actor))
 
       // Defence in depth: a task that comes back for another owner is treated as absent.
       const ownedBy = (actor: UserId, id: TaskId) => (task: Task) =>
@@ -100,7 +104,7 @@ export class Tasks extends Context.Tag("@todo/core/Tasks")<Tasks, {
         options?: { readonly idempotencyKey?: string | undefined }
       ) {
         const now = yield* DateTime.now
-        return yield* repository.insert(actor, draftOf(input, now), options?.idempotencyKey)
+        return yield* repository.insert(actor, draftOf(input, now), options?.idempotencyKey).pipe(raised(actor))
       })
 
       const get = Effect.fnUntraced(function* get(actor: UserId, id: TaskId) {
@@ -146,8 +150,8 @@ export class Tasks extends Context.Tag("@todo/core/Tasks")<Tasks, {
           return yield* new VersionMismatch({ id })
         }
         const task = dependsOnStoredTask(patch)
-          ? yield* updateKeepingDueDate(actor, id, patch, at, expectedUpdatedAt)
-          : yield* repository.update(actor, id, patch, { at, expectedUpdatedAt })
+          ? yield* updateKeepingDueDate(actor, id, patch, at, expectedUpdatedAt).pipe(raised(actor))
+          : yield* repository.update(actor, id, patch, { at, expectedUpdatedAt }).pipe(raised(actor))
         return yield* ownedBy(actor, id)(task)
       })
 
@@ -172,19 +176,20 @@ export class Tasks extends Context.Tag("@todo/core/Tasks")<Tasks, {
       const setCompleted = Effect.fnUntraced(function* setCompleted(actor: UserId, id: TaskId, completed: boolean) {
         const at = yield* DateTime.now
         const task = yield* repository.update(actor, id, { completed }, { at }).pipe(
-          Effect.catchTag("VersionMismatch", Effect.die)
+          Effect.catchTag("VersionMismatch", Effect.die),
+          raised(actor)
         )
         return yield* ownedBy(actor, id)(task)
       })
 
       const toggleCompleted = Effect.fnUntraced(function* toggleCompleted(actor: UserId, id: TaskId) {
         const at = yield* DateTime.now
-        const task = yield* repository.toggleCompleted(actor, id, at)
+        const task = yield* repository.toggleCompleted(actor, id, at).pipe(raised(actor))
         return yield* ownedBy(actor, id)(task)
       })
 
       const remove = Effect.fnUntraced(function* remove(actor: UserId, id: TaskId) {
-        yield* repository.remove(actor, id)
+        yield* repository.remove(actor, id).pipe(raised(actor))
       })
 
       const importAll = Effect.fnUntraced(function* importAll(actor: UserId, tasks: ReadonlyArray<ImportedTask>) {
@@ -199,7 +204,7 @@ export class Tasks extends Context.Tag("@todo/core/Tasks")<Tasks, {
             const next = task.next_occurrence_id == null ? undefined : positions.get(task.next_occurrence_id)
             return { ...draftOf(task, now), next_occurrence_index: next === undefined || next === index ? null : next }
           })
-        )
+        ).pipe(raised(actor))
       })
 
       const exportAll = (actor: UserId): Stream.Stream<Task, RepositoryUnavailable> =>
@@ -217,7 +222,7 @@ export class Tasks extends Context.Tag("@todo/core/Tasks")<Tasks, {
           ))
 
       const purge = Effect.fnUntraced(function* purge(actor: UserId) {
-        return yield* repository.removeAllOf(actor)
+        return yield* repository.removeAllOf(actor).pipe(raised(actor))
       })
 
       const users = repository.countByUser.pipe(Effect.withSpan("Tasks.users"))

@@ -1,6 +1,6 @@
 /** The use-cases' own rules, over the in-memory store: what no adapter can be trusted to enforce alone. */
 import { describe, expect, it } from "@effect/vitest"
-import { NewTask, TaskListParams, TaskRepository, Tasks, type UserId } from "@todo/core"
+import { ChangeSignal, NewTask, TaskListParams, TaskRepository, Tasks, type UserId } from "@todo/core"
 import { InMemoryTaskRepository } from "@todo/testing"
 import { Cause, Effect, Encoding, Exit, Layer, Schema } from "effect"
 
@@ -9,7 +9,8 @@ const mallory = "mallory" as UserId
 const newTask = (title: string) => Schema.decodeUnknownSync(NewTask)({ title })
 const params = (query: Record<string, string>) => Schema.decodeUnknownSync(TaskListParams)(query)
 
-const tasksOver = (store: Layer.Layer<TaskRepository>) => Effect.provide(Tasks, Tasks.layer.pipe(Layer.provide(store)))
+const tasksOver = (store: Layer.Layer<TaskRepository>) =>
+  Effect.provide(Tasks, Tasks.layer.pipe(Layer.provide(store), Layer.provide(ChangeSignal.layer)))
 
 /** A store that answers for whichever owner it is asked: the use-cases must not pass mallory's tasks on to alice. */
 const leakyStore = Layer.effect(

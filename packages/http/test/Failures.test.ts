@@ -17,6 +17,8 @@ const brokenRepository = Layer.succeed(TaskRepository, {
   remove: () => Effect.fail(down),
   removeAllOf: () => Effect.fail(down),
   countByUser: Effect.fail(down),
+  changesAfter: () => Effect.fail(down),
+  dropChangesBefore: () => Effect.fail(down),
   ping: Effect.fail(down)
 })
 

@@ -5,7 +5,7 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js"
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js"
-import { NewTask, RepositoryUnavailable, Task, TaskListParams, TaskPatch, Tasks, type UserId } from "@todo/core"
+import { ChangeSignal, NewTask, RepositoryUnavailable, Task, TaskListParams, TaskPatch, Tasks, type UserId } from "@todo/core"
 import { makeServer } from "@todo/mcp"
 import { InMemoryTaskRepository } from "@todo/testing"
 import { Effect, Layer, ManagedRuntime } from "effect"
@@ -22,7 +22,8 @@ afterEach(async () => {
 const clientOf = async (override: Partial<Tasks["Type"]> = {}) => {
   const layer = Layer.effect(Tasks, Effect.map(Tasks, (tasks) => Tasks.of({ ...tasks, ...override }))).pipe(
     Layer.provide(Tasks.layer),
-    Layer.provide(InMemoryTaskRepository.layer)
+    Layer.provide(InMemoryTaskRepository.layer),
+    Layer.provide(ChangeSignal.layer)
   )
   const runtime = ManagedRuntime.make(layer)
   runtimes.push(runtime)

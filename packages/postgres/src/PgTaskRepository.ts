@@ -4,6 +4,8 @@
  */
 import { SqlClient } from "@effect/sql/SqlClient"
 import {
+  type ChangeType,
+  type FeedEntry,
   type ImportDraft,
   nextOccurrence,
   PRIORITY_RANK,
@@ -24,6 +26,7 @@ import { Array as Arr, DateTime, Effect, Layer, Option, Ref } from "effect"
 import { guarded, guardedSteps } from "./SqlFailure.js"
 import { STATEMENT_TIMEOUT, Statements } from "./Statements.js"
 import { migrationStatus } from "./TaskMigrations.js"
+import { parseTimestamptz } from "./Timestamptz.js"
 
 interface TaskRow {
   readonly id: number
@@ -64,6 +67,42 @@ const toTask = (row: TaskRow): Task => ({
   next_occurrence_id: row.next_occurrence_id as TaskId | null
 })
 
+type TaskImage = Omit<TaskRow, "due_date" | "created_at" | "updated_at" | "remind_at"> & {
+  readonly due_date: string | null
+  readonly created_at: string
+  readonly updated_at: string
+  readonly remind_at: string | null
+}
+
+interface ChangeRow {
+  readonly head: string | null
+  readonly position: string | null
+  readonly type: ChangeType
+  readonly task_id: number
+  readonly task: TaskImage | null
+  readonly at: Date
+}
+
+/** A task as `to_jsonb` wrote it when its change was recorded. */
+const taskOfImage = (image: TaskImage): Task =>
+  toTask({
+    ...image,
+    due_date: image.due_date === null ? null : parseTimestamptz(image.due_date),
+    created_at: parseTimestamptz(image.created_at),
+    updated_at: parseTimestamptz(image.updated_at),
+    remind_at: image.remind_at === null ? null : parseTimestamptz(image.remind_at)
+  })
+
+const toEntry = (row: ChangeRow): FeedEntry => ({
+  position: Number(row.position),
+  change: {
+    type: row.type,
+    task_id: row.task_id as TaskId,
+    task: row.task === null ? null : taskOfImage(row.task),
+    at: DateTime.unsafeMake(row.at)
+  }
+})
+
 const toDate = DateTime.toDateUtc
 const toDateOrNull = (dateTime: DateTime.Utc | null) => (dateTime === null ? null : toDate(dateTime))
 
@@ -75,6 +114,36 @@ const guard = guarded(STATEMENT_TIMEOUT)
 
 const COLUMNS =
   "id, user_id, title, description, completed, priority, tags, due_date, created_at, updated_at, recurrence, timezone, remind_at, next_occurrence_id"
+
+/**
+ * `statement`, a write of tasks, with the change of each task it returns recorded: one
+ * statement, so atomic without a transaction.
+ */
+const recorded = (type: "created" | "updated", statement: string) =>
+  `WITH t AS (${statement} RETURNING ${COLUMNS})
+   SELECT t.*, record_task_change(t.user_id, '${type}', t.id, to_jsonb(t)) AS position FROM t`
+
+/** The change of a task as it is now, within a transaction that wrote it: `$1` its id, `$2` the change's type. */
+const RECORD_STORED = `SELECT record_task_change(t.user_id, $2, t.id, to_jsonb(t))
+  FROM (SELECT ${COLUMNS} FROM tasks WHERE id = $1) t`
+
+const RECORD_DELETED = "record_task_change(t.user_id, 'deleted', t.id, NULL)"
+
+/** One snapshot: the feed's head and the changes after a position (`$2`), at most `$3`; exported for its plan. */
+export const CHANGES_AFTER = `
+  SELECT feed.head, c.position, c.type, c.task_id, c.task, c.at
+  FROM (SELECT $1::text AS user_id) AS owner
+  LEFT JOIN task_feeds AS feed ON feed.user_id = owner.user_id
+  LEFT JOIN LATERAL (
+    SELECT position, type, task_id, task, at FROM task_changes
+    WHERE user_id = owner.user_id AND position > $2
+    ORDER BY position
+    LIMIT $3
+  ) AS c ON true
+  ORDER BY c.position`
+
+/** How many old changes one statement drops: short transactions, whatever the backlog. */
+const DROP_BATCH = 5_000
 
 const SORT_EXPRESSION: Record<SortKey, string> = {
   created_at: "created_at",
@@ -168,15 +237,14 @@ export const layer: Layer.Layer<TaskRepository, never, SqlClient | Statements> =
     const insert = (owner: UserId, draft: TaskDraft, idempotencyKey?: string) =>
       Effect.gen(function*() {
         if (idempotencyKey === undefined) {
-          const [row] = yield* rows<TaskRow>(
-            `${INSERT} RETURNING ${COLUMNS}`,
-            insertParams(owner, draft, null)
-          )
+          const [row] = yield* rows<TaskRow>(recorded("created", INSERT), insertParams(owner, draft, null))
           return toTask(row!)
         }
         const inserted = yield* rows<TaskRow>(
-          `${INSERT} ON CONFLICT (user_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-          RETURNING ${COLUMNS}`,
+          recorded(
+            "created",
+            `${INSERT} ON CONFLICT (user_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING`
+          ),
           insertParams(owner, draft, idempotencyKey)
         )
         if (inserted[0] !== undefined) return toTask(inserted[0])
@@ -201,9 +269,12 @@ export const layer: Layer.Layer<TaskRepository, never, SqlClient | Statements> =
         placeholders[6] += "::text[]"
         return `(${placeholders.join(", ")})`
       })
-      return `INSERT INTO tasks (id, user_id, title, description, completed, priority, tags, due_date, created_at, updated_at,
-        recurrence, timezone, remind_at, next_occurrence_id)
-        OVERRIDING SYSTEM VALUE VALUES ${values.join(", ")}`
+      return `WITH t AS (
+        INSERT INTO tasks (id, user_id, title, description, completed, priority, tags, due_date, created_at, updated_at,
+          recurrence, timezone, remind_at, next_occurrence_id)
+        OVERRIDING SYSTEM VALUE VALUES ${values.join(", ")}
+        RETURNING ${COLUMNS})
+        SELECT count(record_task_change(t.user_id, 'created', t.id, to_jsonb(t))) FROM t`
     }
 
     // Ids are taken from the sequence first, so that a task can name another of the same import as its next occurrence.
@@ -278,7 +349,7 @@ export const layer: Layer.Layer<TaskRepository, never, SqlClient | Statements> =
         where += ` AND updated_at = $${params.push(toDate(options.expectedUpdatedAt))}::timestamptz`
       }
       if (repeats !== null) where += notSpawning(repeats)
-      return Effect.flatMap(rows<TaskRow>(`${statement}${where} RETURNING ${COLUMNS}`, params), ([row]) => {
+      return Effect.flatMap(rows<TaskRow>(recorded("updated", `${statement}${where}`), params), ([row]) => {
         if (row !== undefined) return Effect.succeed(toTask(row))
         if (repeats !== null) return completeLocked(owner, id, statement, params, options)
         if (options.expectedUpdatedAt === undefined) return Effect.fail(new TaskNotFound({ id }))
@@ -313,14 +384,20 @@ export const layer: Layer.Layer<TaskRepository, never, SqlClient | Statements> =
           expected === undefined ? params : params.slice(0, -1)
         )
         const after = toTask(row!)
-        if (before.completed || !after.completed || after.next_occurrence_id !== null) return after
-        const draft = nextOccurrence(after, options.at)
-        if (draft === null) return after
+        const draft = before.completed || !after.completed || after.next_occurrence_id !== null
+          ? null
+          : nextOccurrence(after, options.at)
+        if (draft === null) {
+          yield* sql.unsafe(RECORD_STORED, [id, "updated"])
+          return after
+        }
         const [copy] = yield* sql.unsafe<{ id: number }>(`${INSERT} RETURNING id`, insertParams(owner, draft, null))
         const [linked] = yield* sql.unsafe<TaskRow>(
           `UPDATE tasks SET next_occurrence_id = $3 WHERE id = $1 AND user_id = $2 RETURNING ${COLUMNS}`,
           [id, owner, copy!.id]
         )
+        yield* sql.unsafe(RECORD_STORED, [id, "updated"])
+        yield* sql.unsafe(RECORD_STORED, [copy!.id, "created"])
         return toTask(linked!)
       })).pipe(guard)
 
@@ -348,14 +425,17 @@ export const layer: Layer.Layer<TaskRepository, never, SqlClient | Statements> =
       )
 
     const remove = (owner: UserId, id: TaskId) =>
-      rows(`DELETE FROM tasks WHERE id = $1 AND user_id = $2 RETURNING id`, [id, owner]).pipe(
+      rows(`WITH t AS (DELETE FROM tasks WHERE id = $1 AND user_id = $2 RETURNING id, user_id) SELECT ${RECORD_DELETED} FROM t`, [
+        id,
+        owner
+      ]).pipe(
         Effect.flatMap((deleted) => deleted.length === 0 ? Effect.fail(new TaskNotFound({ id })) : Effect.void)
       )
 
     const removeAllOf = (owner: UserId) =>
       sql<{ removed: number }>`
-        WITH removed AS (DELETE FROM tasks WHERE user_id = ${owner} RETURNING 1)
-        SELECT count(*)::integer AS removed FROM removed`.pipe(
+        WITH t AS (DELETE FROM tasks WHERE user_id = ${owner} RETURNING id, user_id)
+        SELECT count(${sql.literal(RECORD_DELETED)})::integer AS removed FROM t`.pipe(
         Effect.map(([row]) => row?.removed ?? 0),
         guard,
         Effect.withSpan("PgTaskRepository.removeAllOf")
@@ -366,6 +446,28 @@ export const layer: Layer.Layer<TaskRepository, never, SqlClient | Statements> =
       FROM tasks
       GROUP BY user_id
       ORDER BY total DESC, user_id COLLATE "C"`.pipe(guard, Effect.withSpan("PgTaskRepository.countByUser"))
+
+    const changesAfter = (owner: UserId, position: number, limit: number) =>
+      Effect.map(rows<ChangeRow>(CHANGES_AFTER, [owner, position, limit]), (found) => ({
+        head: Number(found[0]?.head ?? 0),
+        entries: found.filter((row) => row.position !== null).map(toEntry)
+      }))
+
+    const dropBatch = (before: DateTime.Utc) =>
+      sql<{ dropped: number }>`
+        WITH dropped AS (
+          DELETE FROM task_changes WHERE ctid = ANY(ARRAY(
+            SELECT ctid FROM task_changes WHERE at < ${toDate(before)} LIMIT ${DROP_BATCH}
+          ))
+          RETURNING 1
+        )
+        SELECT count(*)::integer AS dropped FROM dropped`.pipe(Effect.map(([row]) => row?.dropped ?? 0), guard)
+
+    const dropChangesBefore = (before: DateTime.Utc): Effect.Effect<number, RepositoryUnavailable> =>
+      Effect.flatMap(
+        dropBatch(before),
+        (dropped) => dropped < DROP_BATCH ? Effect.succeed(dropped) : Effect.map(dropChangesBefore(before), (more) => dropped + more)
+      )
 
     // A schema seen current stays current (migrations only add), so later pings are one round trip.
     const schemaCurrent = yield* Ref.make(false)
@@ -396,6 +498,8 @@ export const layer: Layer.Layer<TaskRepository, never, SqlClient | Statements> =
       remove,
       removeAllOf,
       countByUser,
+      changesAfter,
+      dropChangesBefore: (before) => dropChangesBefore(before).pipe(Effect.withSpan("PgTaskRepository.dropChangesBefore")),
       ping
     })
   })

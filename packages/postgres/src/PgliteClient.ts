@@ -15,6 +15,7 @@ import { mkdir } from "node:fs/promises"
 import { resolve } from "node:path"
 import * as DataDirLock from "./DataDirLock.js"
 import * as Statements from "./Statements.js"
+import { parseTimestamptz } from "./Timestamptz.js"
 
 const connectionOf = (db: PGlite, guard: <A>(self: Effect.Effect<A, SqlError>) => Effect.Effect<A, SqlError>) => {
   const query = <A>(run: () => Promise<A>) =>
@@ -39,24 +40,6 @@ const connectionOf = (db: PGlite, guard: <A>(self: Effect.Effect<A, SqlError>) =
 }
 
 const TIMESTAMPTZ = 1184
-
-const TIMESTAMPTZ_TEXT = /^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(?:\.(\d+))?([+-])(\d\d)(?::(\d\d))?(?::(\d\d))?$/
-
-/**
- * A `timestamptz` as PostgreSQL writes it. PGlite's own parser is `new Date(text)`, which reads
- * the years 1 to 99 as 2001 and 1901 to 1999; anything this does not know goes to it.
- */
-const parseTimestamptz = (text: string): Date => {
-  const parts = TIMESTAMPTZ_TEXT.exec(text)
-  if (parts === null) return new Date(text)
-  const [year, month, day, hour, minute, second] = parts.slice(1, 7).map(Number) as [number, number, number, number, number, number]
-  const [fraction = "", sign, offsetHours, offsetMinutes = "0", offsetSeconds = "0"] = parts.slice(7)
-  const date = new Date(0)
-  date.setUTCFullYear(year, month - 1, day)
-  date.setUTCHours(hour, minute, second, Number(fraction.slice(0, 3).padEnd(3, "0")))
-  const offset = (Number(offsetHours) * 3600 + Number(offsetMinutes) * 60 + Number(offsetSeconds)) * 1000
-  return new Date(date.getTime() - (sign === "-" ? -offset : offset))
-}
 
 /** Options for `PGlite.create` that read values back as the `pg` driver does. */
 const pgliteOptions = { parsers: { [TIMESTAMPTZ]: parseTimestamptz } }

@@ -56,11 +56,54 @@ const recurrence = Effect.gen(function*() {
       ADD CONSTRAINT tasks_recurrence_needs_due_date CHECK (recurrence IS NULL OR due_date IS NOT NULL) NOT VALID`
 })
 
+/**
+ * The change feed. A user's next position is taken by incrementing their row of `task_feeds`,
+ * whose lock the writing transaction holds until it commits: the positions of one user's changes
+ * have no gap (a rolled-back write gives its number back) and follow commit order (a second
+ * writer waits for the first to commit before it takes the next number). A global sequence
+ * would not do: a later number can commit first, and a reader past it would skip the earlier.
+ * The notification is sent at commit, to wake the readers of every process.
+ */
+/** The channel `record_task_change` notifies at commit, with the owner as the payload. */
+export const CHANGES_CHANNEL = "task_changes"
+
+const changeFeed = Effect.gen(function*() {
+  const sql = yield* SqlClient
+  yield* sql`CREATE TABLE task_feeds (user_id text PRIMARY KEY, head bigint NOT NULL)`
+  yield* sql`
+    CREATE TABLE task_changes (
+      user_id text NOT NULL,
+      position bigint NOT NULL,
+      type text NOT NULL CHECK (type IN ('created', 'updated', 'deleted', 'reminder')),
+      task_id integer NOT NULL,
+      task jsonb,
+      at timestamptz NOT NULL DEFAULT statement_timestamp(),
+      PRIMARY KEY (user_id, position)
+    )`
+  // Changes are appended in time order, so a block range index finds the old ones for a fraction of a b-tree's upkeep.
+  yield* sql`CREATE INDEX task_changes_at ON task_changes USING brin (at)`
+  yield* sql.unsafe(`
+    CREATE FUNCTION record_task_change(owner text, kind text, changed_id integer, image jsonb) RETURNS bigint
+    LANGUAGE plpgsql AS $$
+    DECLARE
+      next_position bigint;
+    BEGIN
+      INSERT INTO task_feeds AS feed (user_id, head) VALUES (owner, 1)
+        ON CONFLICT (user_id) DO UPDATE SET head = feed.head + 1
+        RETURNING head INTO next_position;
+      INSERT INTO task_changes (user_id, position, type, task_id, task) VALUES (owner, next_position, kind, changed_id, image);
+      PERFORM pg_notify('${CHANGES_CHANNEL}', owner);
+      RETURN next_position;
+    END
+    $$`)
+})
+
 /** Keys are `<number>_<name>`; never renumber or edit one that has shipped, add the next. */
 export const MIGRATIONS: Record<string, Effect.Effect<void, SqlError, SqlClient>> = {
   "0001_create_tasks": createTasks,
   "0002_paging_indexes": pagingIndexes,
-  "0003_recurrence": recurrence
+  "0003_recurrence": recurrence,
+  "0004_change_feed": changeFeed
 }
 
 const TABLE = "effect_sql_migrations"

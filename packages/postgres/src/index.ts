@@ -1,3 +1,4 @@
+export * as ChangeListener from "./ChangeListener.js"
 export * as Database from "./Database.js"
 export * as PgliteClient from "./PgliteClient.js"
 export * as PgTaskRepository from "./PgTaskRepository.js"

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import type { SqlClient } from "@effect/sql/SqlClient"
-import { type ImportDraft, NewTask, type TaskId, TaskRepository, Tasks, type UserId } from "@todo/core"
+import { ChangeSignal, type ImportDraft, NewTask, type TaskId, TaskRepository, Tasks, type UserId } from "@todo/core"
 import { Database, MIGRATIONS, migrationStatus } from "@todo/postgres"
 import { DateTime, Effect, Exit, Layer, Logger, LogLevel, Schema } from "effect"
 import { join } from "node:path"
@@ -10,7 +10,7 @@ import { embeddedDatabase, freshSchemaUrl, temporaryDirectory, withConfig } from
 const user = "database-test-user" as UserId
 const newTask = Schema.decodeUnknownSync(NewTask)
 const tasksOver = (config: Record<string, string>) =>
-  Tasks.layer.pipe(Layer.provideMerge(Database.layer), Layer.provide(withConfig(config)))
+  Tasks.layer.pipe(Layer.provideMerge(Database.layer), Layer.provide(withConfig(config)), Layer.provide(ChangeSignal.layer))
 
 const unreachable = { DATABASE_URL: "postgres://todo:s3cret@127.0.0.1:1/todo" }
 

@@ -48,6 +48,7 @@ const seeded = Layer.unwrapScoped(
       { concurrency: 8, discard: true }
     )
     yield* sql`ANALYZE tasks`
+    yield* sql`ANALYZE task_changes`
   }).pipe(Effect.provide(context))
 ))
 
@@ -83,5 +84,20 @@ describeOnPostgres("the list query plan on a PostgreSQL server", () => {
           }))
       }
     }
+
+    it.effect("a page of one user's changes is read through the feed's primary key, never a sequential scan", () =>
+      Effect.gen(function*() {
+        const sql = yield* SqlClient
+        for (const after of [0, 250]) {
+          const plan = (yield* sql.unsafe<{ "QUERY PLAN": string }>(`EXPLAIN ${PgTaskRepository.CHANGES_AFTER}`, [
+            userOf(7),
+            after,
+            101
+          ])).map((row) => row["QUERY PLAN"]).join("\n")
+          expect(plan).toMatch(/Index Scan using task_changes_pkey/)
+          expect(plan).toMatch(/Index Cond: \(\(user_id = .*\) AND \("position" > /)
+          expect(plan).not.toMatch(/Seq Scan on task_changes/)
+        }
+      }))
   })
 })

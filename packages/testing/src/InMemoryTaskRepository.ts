@@ -1,5 +1,7 @@
 /** A `TaskRepository` kept in a Map: the reference semantics every real adapter is held to. */
 import {
+  type ChangeType,
+  type FeedEntry,
   nextOccurrence,
   sortValueOf,
   TaskNotFound,
@@ -63,7 +65,16 @@ const nextUpdatedAt = (previous: DateTime.Utc, at: DateTime.Utc): DateTime.Utc =
 export const make = Effect.sync(() => {
   const tasks = new Map<number, Task>()
   const idempotencyKeys = new Map<string, TaskId>()
+  const feeds = new Map<UserId, { head: number; entries: Array<FeedEntry> }>()
   let lastId = 0
+
+  /** Every write below is synchronous, so each is atomic and its changes are recorded in commit order. */
+  const record = (owner: UserId, type: ChangeType, task_id: TaskId, task: Task | null) => {
+    const feed = feeds.get(owner) ?? { head: 0, entries: [] }
+    feed.head++
+    feed.entries.push({ position: feed.head, change: { type, task_id, task, at: DateTime.unsafeNow() } })
+    feeds.set(owner, feed)
+  }
 
   const owned = (owner: UserId, id: TaskId): Option.Option<Task> => {
     const task = tasks.get(id)
@@ -93,6 +104,11 @@ export const make = Effect.sync(() => {
     }
     const completed = withNextOccurrence(found.value, updated, at)
     tasks.set(id, completed)
+    record(owner, "updated", id, completed)
+    if (completed.next_occurrence_id !== found.value.next_occurrence_id) {
+      const copy = tasks.get(completed.next_occurrence_id!)!
+      record(owner, "created", copy.id, copy)
+    }
     return Effect.succeed(completed)
   }
 
@@ -105,6 +121,7 @@ export const make = Effect.sync(() => {
         if (existing !== undefined) return existing
         const task = store(owner, draft)
         if (key !== undefined) idempotencyKeys.set(key, task.id)
+        record(owner, "created", task.id, task)
         return task
       }),
     insertAll: (owner, drafts) =>
@@ -114,6 +131,7 @@ export const make = Effect.sync(() => {
           const next = draft.next_occurrence_index === null ? undefined : stored[draft.next_occurrence_index]
           if (next !== undefined) tasks.set(stored[index]!.id, { ...stored[index]!, next_occurrence_id: next.id })
         })
+        stored.forEach(({ id }) => record(owner, "created", id, tasks.get(id)!))
         return drafts.length
       }),
     findById: (owner, id) => Effect.sync(() => owned(owner, id)),
@@ -146,6 +164,7 @@ export const make = Effect.sync(() => {
       Effect.suspend((): Effect.Effect<void, TaskNotFound> => {
         if (Option.isNone(owned(owner, id))) return Effect.fail(new TaskNotFound({ id }))
         tasks.delete(id)
+        record(owner, "deleted", id, null)
         return Effect.void
       }),
     removeAllOf: (owner) =>
@@ -154,6 +173,7 @@ export const make = Effect.sync(() => {
         for (const task of tasks.values()) {
           if (task.user_id === owner) {
             tasks.delete(task.id)
+            record(owner, "deleted", task.id, null)
             removed++
           }
         }
@@ -171,6 +191,21 @@ export const make = Effect.sync(() => {
         .map(([user_id, count]): UserTaskCount => ({ user_id, ...count }))
         .sort((a, b) => b.total - a.total || compareText(a.user_id, b.user_id))
     }),
+    changesAfter: (owner, position, limit) =>
+      Effect.sync(() => {
+        const feed = feeds.get(owner) ?? { head: 0, entries: [] }
+        return { entries: feed.entries.filter((entry) => entry.position > position).slice(0, limit), head: feed.head }
+      }),
+    dropChangesBefore: (before) =>
+      Effect.sync(() => {
+        let dropped = 0
+        for (const feed of feeds.values()) {
+          const kept = feed.entries.filter((entry) => !DateTime.lessThan(entry.change.at, before))
+          dropped += feed.entries.length - kept.length
+          feed.entries = kept
+        }
+        return dropped
+      }),
     ping: Effect.void
   })
 })

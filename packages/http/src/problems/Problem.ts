@@ -5,7 +5,15 @@
  */
 import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
-import { FieldIssue, RepositoryUnavailable, sentenceFor, TaskNotFound, ValidationFailed, VersionMismatch } from "@todo/core"
+import {
+  FeedCursorExpired,
+  FieldIssue,
+  RepositoryUnavailable,
+  sentenceFor,
+  TaskNotFound,
+  ValidationFailed,
+  VersionMismatch
+} from "@todo/core"
 import { ParseResult, Schema } from "effect"
 import {
   InvalidToken,
@@ -39,6 +47,7 @@ const TITLES: Readonly<Record<number, string>> = {
   404: "Not Found",
   405: "Method Not Allowed",
   408: "Request Timeout",
+  410: "Gone",
   412: "Precondition Failed",
   413: "Content Too Large",
   414: "URI Too Long",
@@ -76,6 +85,7 @@ export type KnownError =
   | TaskNotFound
   | ValidationFailed
   | VersionMismatch
+  | FeedCursorExpired
   | RepositoryUnavailable
   | InvalidToken
   | UserMismatch
@@ -92,6 +102,7 @@ const STATUS = {
   UserMismatch: 403,
   OriginNotAllowed: 403,
   TaskNotFound: 404,
+  FeedCursorExpired: 410,
   VersionMismatch: 412,
   PayloadTooLarge: 413,
   UriTooLong: 414,
@@ -106,6 +117,7 @@ const detailOf = (error: KnownError): string => {
     case "TaskNotFound":
     case "ValidationFailed":
     case "VersionMismatch":
+    case "FeedCursorExpired":
     case "RepositoryUnavailable":
       return sentenceFor(error)
     case "InvalidToken":

@@ -3,11 +3,12 @@ import * as HttpServer from "@effect/platform/HttpServer"
 import * as HttpServerError from "@effect/platform/HttpServerError"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { type ApiConfig, AuthConfig, DatabaseConfig, Setting } from "@todo/config"
-import { RepositoryUnavailable } from "@todo/core"
-import { Database, MigrationFailed } from "@todo/postgres"
+import { ChangeSignal, RepositoryUnavailable } from "@todo/core"
+import { ChangeListener, Database, MigrationFailed } from "@todo/postgres"
 import { Cause, Console, ConfigError, Effect, Layer, Logger, LogLevel, Option } from "effect"
 import { developmentBanner } from "../auth/DevelopmentBanner.js"
 import { JwtVerifier } from "../auth/JwtVerifier.js"
+import * as FeedRetention from "./FeedRetention.js"
 import * as JsonLogger from "./JsonLogger.js"
 import * as Server from "./Server.js"
 
@@ -67,7 +68,10 @@ const serve = (config: ApiConfig.ApiConfig) =>
         authorizationServer: auth.settings.betterAuthUrl?.href.replace(/\/$/, "")
       })),
       Layer.provide(JwtVerifier.layer(auth.settings)),
-      Layer.provide(Database.layerOf(config.database))
+      Layer.merge(ChangeListener.layer(config.database)),
+      Layer.merge(FeedRetention.layer(config.feed.retentionHours)),
+      Layer.provide(Database.layerOf(config.database)),
+      Layer.provide(ChangeSignal.layer)
     )
     return yield* Layer.launch(server)
   }).pipe(

@@ -1,6 +1,6 @@
 /** The real server on an ephemeral port, over any `TaskRepository`, verifying HS256 tokens. */
 import { HttpServer } from "@effect/platform"
-import type { TaskRepository } from "@todo/core"
+import { ChangeSignal, type TaskRepository } from "@todo/core"
 import { Tokens } from "@todo/testing"
 import { Layer, ManagedRuntime, Redacted } from "effect"
 import { JwtVerifier, Server } from "../../src/index.js"
@@ -32,7 +32,8 @@ export const startServer = async (
       ...options
     }).pipe(
       Layer.provide(JwtVerifier.layer(auth)),
-      Layer.provide(repository)
+      Layer.provide(repository),
+      Layer.provide(ChangeSignal.layer)
     )
   )
   const { address } = await runtime.runPromise(HttpServer.HttpServer)
