@@ -4,10 +4,11 @@
  * its own fresh database, the same seed (1,000 users x 20 tasks through the API, plus one user
  * with 100,000 tasks inserted in SQL) and the same scenarios; the databases are dropped at the end.
  *
- * Scenarios: the mix closed-loop at 100 connections (saturation); the seeds' load, 1,000 users on
- * keep-alive connections each waiting 1.5-4.5 s before every request; the RSS of 500, 1,000 and
- * 2,000 idle keep-alive connections; list latency. Each reports the server's RSS and CPU and the
- * CPU of the PostgreSQL backends serving its database (from /proc, when PostgreSQL is local).
+ * Scenarios, after a restart on the seeded databases: the seeds' load first (1,000 users on
+ * keep-alive connections, each waiting 1.5-4.5 s before every request), then the mix closed-loop
+ * at 100 connections (saturation), each operation alone, and list latency; before seeding, the RSS
+ * of 500, 1,000 and 2,000 idle keep-alive connections. Each reports the server's RSS and CPU and
+ * the CPU of the PostgreSQL backends serving its database (from /proc, when PostgreSQL is local).
  *
  * Options: --cluster (also run one worker per core), --workers=N (that many workers),
  * --only=api|baseline, --duration=S (seconds per closed-loop scenario, default 10),
@@ -56,6 +57,10 @@ const USERS_LOAD = { connections: 1000, think: "1500-4500" }
 const USERS_SCENARIO = `users c=${USERS_LOAD.connections} think ${USERS_LOAD.think} ms`
 const IDLE_CONNECTIONS = [500, 1000, 2000]
 const IDLE_SECONDS = 4
+/** Each operation alone, to see what each costs PostgreSQL (and the server). */
+const OPERATIONS = ["list", "get", "create", "update", "toggle"]
+const OPERATION_CONNECTIONS = 50
+const OPERATION_SECONDS = 4
 const WRK_THREADS = 2
 const WRK_TIMEOUT = "5s"
 const LIST_QUERY = "?limit=20"
@@ -460,7 +465,7 @@ const prepare = async (key, users) => {
   const server = await startServer(target, databaseUrl, 1)
   try {
     await sleep(1000)
-    const results = { idleRssMb: usageOf(server.pid).rss / 1024, scenarios: {}, list: {} }
+    const results = { idleRssMb: usageOf(server.pid).rss / 1024, scenarios: {}, list: {}, operations: {} }
     log(`${target.label}: ${IDLE_CONNECTIONS.join(", ")} idle keep-alive connections`)
     results.idle = await idleConnections(server, writeUsersFile(`${key}-unseeded.txt`, users.workload, new Map()))
     log(`${target.label}: seeding ${USERS} users x ${TASKS_PER_USER} tasks through the API`)
@@ -487,6 +492,19 @@ const warmUp = (run) => wrk({ port: run.server.port, connections: 100, seconds: 
  * busy neighbour on the machine skews both sides of a ratio alike.
  */
 const interleaved = async (runs, suffix) => {
+  // The seeds' load first, on servers just started: a closed loop before it would leave its heap behind.
+  for (const run of runs) {
+    log(`${run.target.label}${suffix}: ${USERS_LOAD.connections} users thinking ${USERS_LOAD.think} ms, ${USERS_DURATION} s`)
+    run.results.scenarios[`${USERS_SCENARIO}${suffix}`] = await scenario(run.server, {
+      connections: USERS_LOAD.connections,
+      seconds: USERS_DURATION,
+      usersFile: run.files.users,
+      mode: "mix",
+      think: USERS_LOAD.think,
+      // wrk counts a connection as timed out while it thinks past the timeout.
+      timeout: "10s"
+    })
+  }
   for (const run of runs) {
     log(`${run.target.label}${suffix}: warm-up`)
     await warmUp(run)
@@ -501,18 +519,6 @@ const interleaved = async (runs, suffix) => {
         mode: "mix"
       })
     }
-  }
-  for (const run of runs) {
-    log(`${run.target.label}${suffix}: ${USERS_LOAD.connections} users thinking ${USERS_LOAD.think} ms, ${USERS_DURATION} s`)
-    run.results.scenarios[`${USERS_SCENARIO}${suffix}`] = await scenario(run.server, {
-      connections: USERS_LOAD.connections,
-      seconds: USERS_DURATION,
-      usersFile: run.files.users,
-      mode: "mix",
-      think: USERS_LOAD.think,
-      // wrk counts a connection as timed out while it thinks past the timeout.
-      timeout: "10s"
-    })
   }
 }
 
@@ -534,6 +540,21 @@ const idleConnections = async (server, usersFile) => {
     rss[connections] = figures.steadyRssMb
   }
   return rss
+}
+
+const byOperation = async (runs) => {
+  for (const operation of OPERATIONS) {
+    for (const run of runs) {
+      log(`${run.target.label}: ${operation} alone, ${OPERATION_CONNECTIONS} connections, ${OPERATION_SECONDS} s`)
+      run.results.operations[operation] = await scenario(run.server, {
+        connections: OPERATION_CONNECTIONS,
+        seconds: OPERATION_SECONDS,
+        usersFile: run.files.users,
+        mode: operation,
+        query: LIST_QUERY
+      })
+    }
+  }
 }
 
 const LIST_CASES = [["20 tasks", "small"], [`${BIG_USER_TASKS.toLocaleString("en")} tasks`, "big"]]
@@ -565,7 +586,13 @@ const benchmark = async (keys, users) => {
         console.log(`${TARGETS[key].label} left out: ${error.message}`)
       }
     }
+    // Restarted on their seeded databases, so the scenarios start from a production start, not from the seeding's heap.
+    for (const run of runs) {
+      await run.server.stop()
+      run.server = await startServer(run.target, run.databaseUrl, 1)
+    }
     await interleaved(runs, "")
+    await byOperation(runs)
     await listLatency(runs)
     for (const run of runs) {
       run.results.peakRssMb = Math.max(...Object.values(run.results.scenarios).map((s) => s.peakRssMb))
@@ -649,6 +676,25 @@ const report = (results) => {
     }
   }
 
+  const operationRows = []
+  const OPERATION_COLUMNS = [
+    ["req/s", "rps", whole],
+    ["p99 ms", "p99", fixed(1)],
+    ["CPU ms/req", "cpuMsPerRequest", fixed(3)],
+    ["PG ms/req", "pgCpuMsPerRequest", fixed(3)]
+  ]
+  for (const operation of OPERATIONS) {
+    const a = ours?.operations[operation]
+    const b = base?.operations[operation]
+    if (a) operationRows.push([operation, "ours", ...OPERATION_COLUMNS.map(([, k, f]) => f(a[k]))])
+    if (b) operationRows.push([operation, "baseline", ...OPERATION_COLUMNS.map(([, k, f]) => f(b[k]))])
+    if (a && b) operationRows.push([operation, "ours/baseline", ...OPERATION_COLUMNS.map(([, k]) => ratio(a[k], b[k]))])
+  }
+  console.log(
+    `Each operation alone, ${OPERATION_CONNECTIONS} connections, ${OPERATION_SECONDS} s (list${LIST_QUERY}; update: a PUT of title and priority)`
+  )
+  table(["operation", "server", ...OPERATION_COLUMNS.map(([h]) => h)], operationRows)
+
   const listRows = []
   for (const [label, r] of [["ours", ours], ["baseline", base]]) {
     if (!r) continue
@@ -704,7 +750,10 @@ const report = (results) => {
   const at100 = ours.scenarios["mix c=100"]
   const users = ours.scenarios[USERS_SCENARIO]
   const [small, big] = Object.values(ours.list)
-  const errors = [...Object.values(ours.scenarios), ...Object.values(ours.list)].reduce((n, s) => n + s.non2xx + s.socketErrors, 0)
+  const errors = [...Object.values(ours.scenarios), ...Object.values(ours.operations), ...Object.values(ours.list)].reduce(
+    (n, s) => n + s.non2xx + s.socketErrors,
+    0
+  )
   const throughput = base ? at100.rps / base.scenarios["mix c=100"].rps : undefined
   const targets = [
     ["0 errors (non-2xx, socket errors), every scenario", `${errors}`, errors === 0],

@@ -1,7 +1,8 @@
 -- The benchmark's wrk script. Arguments (after `--`): <users file> <mode> [list query] [think]
 --   users file: one user a line, "<user id> <token> <task id>,<task id>,..." (written by run.mjs)
 --   mode "mix":  60 % list, 15 % get, 10 % create, 10 % update, 5 % toggle
---   mode "list": list only, with the list query (e.g. "?limit=20")
+--   mode "list", "get", "create", "update", "toggle": that operation alone (list with the list
+--                query, e.g. "?limit=20"; update is a PUT of title and priority)
 --   mode "idle": one list request a connection, then the connection is held open and quiet
 --   think: "<min ms>-<max ms>", each connection waits that long (uniformly) before each request;
 --          in mode "idle", "<connections per thread>" (the first request is spread over 1 s)
@@ -98,7 +99,7 @@ end
 function request()
   local user = users[next_user]
   next_user = next_user % #users + 1
-  local op = (mode == "list" or mode == "idle") and "list" or operation()
+  local op = mode == "idle" and "list" or mode == "mix" and operation() or mode
   operations[op] = (operations[op] or 0) + 1
   counter = counter + 1
   if op == "list" then
