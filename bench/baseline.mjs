@@ -58,7 +58,36 @@ const SCHEMA = `
   CREATE INDEX IF NOT EXISTS tasks_user_updated_at ON tasks (user_id, updated_at, id);
   CREATE INDEX IF NOT EXISTS tasks_user_title ON tasks (user_id, (title COLLATE "C"), id);
   CREATE INDEX IF NOT EXISTS tasks_user_due_date ON tasks (user_id, (coalesce(due_date, 'infinity'::timestamptz)), id);
-  CREATE INDEX IF NOT EXISTS tasks_user_priority ON tasks (user_id, priority, id);`
+  CREATE INDEX IF NOT EXISTS tasks_user_priority ON tasks (user_id, priority, id);
+  CREATE TABLE IF NOT EXISTS task_feeds (user_id text PRIMARY KEY, head bigint NOT NULL);
+  CREATE TABLE IF NOT EXISTS task_changes (
+    user_id text NOT NULL,
+    position bigint NOT NULL,
+    type text NOT NULL CHECK (type IN ('created', 'updated', 'deleted', 'reminder')),
+    task_id integer NOT NULL,
+    task jsonb,
+    at timestamptz NOT NULL DEFAULT statement_timestamp(),
+    PRIMARY KEY (user_id, position)
+  );
+  CREATE INDEX IF NOT EXISTS task_changes_at ON task_changes USING brin (at);
+  CREATE OR REPLACE FUNCTION record_task_change(owner text, kind text, changed_id integer, image jsonb) RETURNS bigint
+  LANGUAGE plpgsql AS $$
+  DECLARE
+    next_position bigint;
+  BEGIN
+    INSERT INTO task_feeds AS feed (user_id, head) VALUES (owner, 1)
+      ON CONFLICT (user_id) DO UPDATE SET head = feed.head + 1
+      RETURNING head INTO next_position;
+    INSERT INTO task_changes (user_id, position, type, task_id, task) VALUES (owner, next_position, kind, changed_id, image);
+    PERFORM pg_notify('task_changes', owner);
+    RETURN next_position;
+  END
+  $$;`
+
+/** Every write records its change in the same statement, with the same SQL as ours (PgTaskRepository). */
+const recorded = (type, statement) =>
+  `WITH t AS (${statement} RETURNING ${COLUMNS})
+   SELECT t.*, record_task_change(t.user_id, '${type}', t.id, to_jsonb(t)) AS position FROM t`
 
 class Problem {
   constructor(status, title, detail, errors, headers = {}) {
@@ -394,8 +423,11 @@ const handle = async (request, url, send) => {
     const task = newTaskOf(await readJson(request, true))
     const now = new Date()
     const row = await one(
-      `INSERT INTO tasks (user_id, title, description, completed, priority, tags, due_date, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${COLUMNS}`,
+      recorded(
+        "created",
+        `INSERT INTO tasks (user_id, title, description, completed, priority, tags, due_date, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`
+      ),
       [
         user,
         task.title,
@@ -418,14 +450,12 @@ const handle = async (request, url, send) => {
     }
     const row = body === undefined
       ? await one(
-        `UPDATE tasks SET completed = NOT completed, ${nextUpdatedAt(3)}
-          WHERE id = $1 AND user_id = $2 RETURNING ${COLUMNS}`,
+        recorded("updated", `UPDATE tasks SET completed = NOT completed, ${nextUpdatedAt(3)} WHERE id = $1 AND user_id = $2`),
         [id, user, new Date()],
         id
       )
       : await one(
-        `UPDATE tasks SET completed = $3, ${nextUpdatedAt(4)}
-          WHERE id = $1 AND user_id = $2 RETURNING ${COLUMNS}`,
+        recorded("updated", `UPDATE tasks SET completed = $3, ${nextUpdatedAt(4)} WHERE id = $1 AND user_id = $2`),
         [id, user, body.completed, new Date()],
         id
       )
@@ -436,7 +466,12 @@ const handle = async (request, url, send) => {
     return send(200, taskOf(row), { etag: versionOf(row) })
   }
   if (request.method === "DELETE") {
-    await one(`DELETE FROM tasks WHERE id = $1 AND user_id = $2 RETURNING id`, [id, user], id)
+    await one(
+      `WITH t AS (DELETE FROM tasks WHERE id = $1 AND user_id = $2 RETURNING id, user_id)
+       SELECT record_task_change(t.user_id, 'deleted', t.id, NULL) FROM t`,
+      [id, user],
+      id
+    )
     return send(204, undefined, {})
   }
   const patch = patchOf(await readJson(request, true))
@@ -455,8 +490,7 @@ const handle = async (request, url, send) => {
   const conditions = ["id = $1", "user_id = $2"]
   if (expected) conditions.push(`updated_at = $${values.push(new Date(Number(expected[1])))}::timestamptz`)
   const { rows } = await pool.query(
-    `UPDATE tasks SET ${[...assignments, nextUpdatedAt(3)].join(", ")}
-     WHERE ${conditions.join(" AND ")} RETURNING ${COLUMNS}`,
+    recorded("updated", `UPDATE tasks SET ${[...assignments, nextUpdatedAt(3)].join(", ")} WHERE ${conditions.join(" AND ")}`),
     values
   )
   if (rows.length === 0) return expected ? precondition() : Promise.reject(notFound(id))

@@ -10,6 +10,9 @@
  * of 500, 1,000 and 2,000 idle keep-alive connections. Each reports the server's RSS and CPU and
  * the CPU of the PostgreSQL backends serving its database (from /proc, when PostgreSQL is local).
  *
+ * Ours alone then holds 1,000 and 10,000 idle event streams while tasks are created at 100 a
+ * second over their users (bench/streams.mjs): how long each takes to reach its stream, and RSS.
+ *
  * Options: --cluster (also run one worker per core), --workers=N (that many workers),
  * --only=api|baseline, --duration=S (seconds per closed-loop scenario, default 10),
  * --users-duration=S (seconds of the seeds' load, default 30).
@@ -61,6 +64,8 @@ const IDLE_SECONDS = 4
 const OPERATIONS = ["list", "get", "create", "update", "toggle"]
 const OPERATION_CONNECTIONS = 50
 const OPERATION_SECONDS = 4
+const STREAMS = [1000, 10_000]
+const STREAM_WRITES_PER_SECOND = 100
 const WRK_THREADS = 2
 const WRK_TIMEOUT = "5s"
 const LIST_QUERY = "?limit=20"
@@ -356,8 +361,13 @@ const makeUsers = async () => {
       .setExpirationTime("2h").sign(key)
     users.push({ id, token })
   }
+  const streams = []
+  for (let i = 0; i < Math.max(...STREAMS); i++) {
+    const id = `stream-user-${i}`
+    streams.push({ id, token: await new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setSubject(id).setExpirationTime("2h").sign(key) })
+  }
   // The last two: one small user and one big user for the list-scaling measurement.
-  return { workload: users.slice(0, USERS), small: users[USERS], big: users[USERS + 1] }
+  return { workload: users.slice(0, USERS), small: users[USERS], big: users[USERS + 1], streams }
 }
 
 const taskBody = (random, n) => {
@@ -557,6 +567,33 @@ const byOperation = async (runs) => {
   }
 }
 
+const runStreams = (port, usersFile, streams, seconds) =>
+  new Promise((done, fail) => {
+    const args = [join(BENCH, "streams.mjs"), String(port), usersFile, String(streams), String(STREAM_WRITES_PER_SECOND), String(seconds)]
+    const child = spawn("bash", ["-c", `${RAISE_FILES}; exec node "$@"`, "bash", ...args], { stdio: ["ignore", "pipe", "pipe"] })
+    let stdout = ""
+    let stderr = ""
+    child.stdout.on("data", (chunk) => (stdout += chunk))
+    child.stderr.on("data", (chunk) => (stderr += chunk))
+    child.on("exit", (code) => {
+      const line = stdout.split("\n").find((l) => l.startsWith("BENCH_STREAMS "))
+      if (!line) return fail(new Error(`streams.mjs exited ${code} without a result:\n${stdout}\n${stderr}`))
+      done(JSON.parse(line.slice("BENCH_STREAMS ".length)))
+    })
+  })
+
+/** Ours only: the baseline serves no event streams. One user per stream, each with a token of its own. */
+const eventStreams = async (run, users) => {
+  const file = join(work, "stream-users.txt")
+  writeFileSync(file, users.map((user) => `${user.id} ${user.token}\n`).join(""))
+  run.results.streams = {}
+  for (const streams of STREAMS) {
+    log(`${run.target.label}: ${streams.toLocaleString("en")} idle event streams, ${STREAM_WRITES_PER_SECOND} writes/s, ${DURATION} s`)
+    const { result, peakRssMb } = await sampled(run.server, () => runStreams(run.server.port, file, streams, DURATION))
+    run.results.streams[streams] = { ...result, peakRssMb }
+  }
+}
+
 const LIST_CASES = [["20 tasks", "small"], [`${BIG_USER_TASKS.toLocaleString("en")} tasks`, "big"]]
 
 const listLatency = async (runs) => {
@@ -594,6 +631,8 @@ const benchmark = async (keys, users) => {
     await interleaved(runs, "")
     await byOperation(runs)
     await listLatency(runs)
+    const ours = runs.find((run) => run.key === "api")
+    if (ours) await eventStreams(ours, users.streams)
     for (const run of runs) {
       run.results.peakRssMb = Math.max(...Object.values(run.results.scenarios).map((s) => s.peakRssMb))
       run.results.hwmMb = rssKb(run.server.pid, "VmHWM") / 1024
@@ -643,6 +682,20 @@ const COLUMNS = [
   ["PG CPU %", "pgCpuPercent", fixed(0)],
   ["PG ms/req", "pgCpuMsPerRequest", fixed(3)]
 ]
+
+const streamTargets = (s) => {
+  if (s === undefined) return [["event streams", "not measured", false]]
+  const failures = s.refused + s.errors + s.lost + (s.sent - s.written)
+  return [
+    [
+      "10,000 streams: one write to its stream, p99 < 250 ms",
+      `${fixed(1)(s.latency_ms.p99)} ms`,
+      s.latency_ms.p99 !== null && s.latency_ms.p99 < 250
+    ],
+    ["10,000 idle streams: peak RSS < 250 MB", `${s.peakRssMb.toFixed(0)} MB`, s.peakRssMb < 250],
+    ["10,000 streams: 0 refused, failed or lost", `${failures}`, failures === 0 && s.opened === Math.max(...STREAMS)]
+  ]
+}
 
 const report = (results) => {
   const ours = results.api
@@ -747,6 +800,22 @@ const report = (results) => {
     console.log("Targets: not evaluated, our server did not run.")
     return
   }
+  const streamRows = Object.entries(ours.streams ?? {}).map(([streams, s]) => [
+    Number(streams).toLocaleString("en"),
+    `${whole(s.opened)} open`,
+    `${whole(s.written)}/${whole(s.sent)}`,
+    whole(s.delivered),
+    whole(s.lost),
+    fixed(1)(s.latency_ms.p50),
+    fixed(1)(s.latency_ms.p99),
+    fixed(0)(s.latency_ms.max),
+    whole(s.refused + s.errors),
+    fixed(0)(s.peakRssMb)
+  ])
+  console.log(
+    `Event streams (ours): idle streams, one per user, while tasks are created at ${STREAM_WRITES_PER_SECOND}/s over their users for ${DURATION} s; latency from POST sent to event received`
+  )
+  table(["streams", "", "written/sent", "delivered", "lost", "p50 ms", "p99 ms", "max ms", "errors", "peak RSS MB"], streamRows)
   const at100 = ours.scenarios["mix c=100"]
   const users = ours.scenarios[USERS_SCENARIO]
   const [small, big] = Object.values(ours.list)
@@ -758,7 +827,7 @@ const report = (results) => {
   const targets = [
     ["0 errors (non-2xx, socket errors), every scenario", `${errors}`, errors === 0],
     [
-      "throughput >= 0.8x baseline at 100 connections",
+      "throughput >= 0.8x baseline at 100 connections (both record each write's change)",
       throughput === undefined ? "no baseline" : `${throughput.toFixed(2)}x`,
       throughput !== undefined && throughput >= 0.8
     ],
@@ -769,6 +838,7 @@ const report = (results) => {
     ],
     ["idle RSS of the production start < 60 MB", `${ours.idleRssMb.toFixed(0)} MB`, ours.idleRssMb < 60],
     ["p99 < 50 ms at 100 connections", `${at100.p99.toFixed(1)} ms`, at100.p99 < 50],
+    ...streamTargets(ours.streams?.[Math.max(...STREAMS)]),
     [`list p50 with ${BIG_USER_TASKS.toLocaleString("en")} tasks < 2x with 20`, ratio(big.p50, small.p50), big.p50 / small.p50 < 2]
   ]
   console.log("Targets (ours)")
