@@ -654,8 +654,8 @@ const benchmark = async (keys, users) => {
 
 // --- report --------------------------------------------------------------------------------
 
-const fixed = (digits) => (n) => n === undefined || Number.isNaN(n) ? "-" : n.toFixed(digits)
-const whole = (n) => n === undefined ? "-" : Math.round(n).toLocaleString("en")
+const fixed = (digits) => (n) => n === undefined || n === null || Number.isNaN(n) ? "-" : n.toFixed(digits)
+const whole = (n) => n === undefined || n === null ? "-" : Math.round(n).toLocaleString("en")
 const ratio = (a, b) => a === undefined || b === undefined || b === 0 ? "-" : `${(a / b).toFixed(2)}x`
 
 const table = (header, rows) => {
