@@ -2,7 +2,7 @@
 /** todo-admin: the composition root. Settings come from the environment, then from ./.env. */
 import { loadDotEnv } from "@todo/config"
 import { ChangeSignal, Tasks } from "@todo/core"
-import { Database } from "@todo/postgres"
+import { Database, PgWebhookOutbox } from "@todo/postgres"
 import { Command, CommanderError } from "commander"
 import { Layer } from "effect"
 import { examples } from "./CommandLine.js"
@@ -13,6 +13,7 @@ import { registerReports } from "./commands/reports.js"
 import { registerTasks } from "./commands/tasks.js"
 import { registerToken } from "./commands/token.js"
 import { registerTransfer } from "./commands/transfer.js"
+import { registerWebhooks } from "./commands/webhooks.js"
 import { makeRunner } from "./Runner.js"
 
 loadDotEnv()
@@ -21,6 +22,7 @@ loadDotEnv()
 // Data commands migrate first, as the API does; `migrate` (and `doctor`) connect without it, to see what is pending.
 const tasks = makeRunner(Tasks.layer.pipe(Layer.provide(Database.layer), Layer.provide(ChangeSignal.layer)))
 const database = makeRunner(Database.connectionLayer)
+const webhooks = makeRunner(PgWebhookOutbox.layer.pipe(Layer.provide(Database.layer)))
 const standalone = makeRunner(Layer.empty)
 
 const program = new Command("todo-admin")
@@ -37,6 +39,7 @@ registerTransfer(program, tasks)
 registerMcp(program, tasks)
 registerToken(program, standalone)
 registerDoctor(program, standalone)
+registerWebhooks(program, webhooks)
 
 try {
   await program.parseAsync()
@@ -45,5 +48,5 @@ try {
   // Help and version exit 0; every other complaint of commander's is a usage error.
   process.exitCode = error.exitCode === 0 ? 0 : 2
 } finally {
-  await Promise.all([tasks.dispose(), database.dispose(), standalone.dispose()])
+  await Promise.all([tasks.dispose(), database.dispose(), standalone.dispose(), webhooks.dispose()])
 }

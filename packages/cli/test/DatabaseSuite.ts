@@ -38,7 +38,14 @@ export const databaseSuite = (name: string, database: () => Promise<TestDatabase
 
     it("on a new database migrate --status and doctor show every migration pending; migrate applies them, in order", async () => {
       const pending = Object.keys(MIGRATIONS)
-      expect(pending).toEqual(["0001_create_tasks", "0002_paging_indexes", "0003_recurrence"])
+      expect(pending).toEqual([
+        "0001_create_tasks",
+        "0002_paging_indexes",
+        "0003_recurrence",
+        "0004_change_feed",
+        "0005_reminders",
+        "0006_webhooks"
+      ])
       expect(await cli.json(["migrate", "--status", "--json"])).toEqual({ applied: [], pending })
       const checks: Array<{ check: string; verdict: string; detail: string }> = await cli.run(["doctor", "--json"])
         .then((outcome) => JSON.parse(outcome.stdout))
@@ -343,4 +350,45 @@ export const databaseSuite = (name: string, database: () => Promise<TestDatabase
       expect(checks).toContainEqual(expect.objectContaining({ check: "database", verdict: "ok" }))
       expect(checks).toContainEqual(expect.objectContaining({ check: "configuration", verdict: "ok" }))
     }, TIMEOUT)
+    it("webhooks lists pending and failed deliveries with attempts, last error and next attempt; retry makes them due again", async () => {
+      await db.run("UPDATE webhook_settings SET enabled = true")
+      try {
+        for (const title of ["delivered later", "given up"]) {
+          await cli.json(["tasks", "add", "--user", "hooked", "--title", title, "--json"])
+        }
+      } finally {
+        await db.run("UPDATE webhook_settings SET enabled = false")
+      }
+      await db.run(
+        "UPDATE webhook_deliveries SET attempts = 13, failed_at = now(), last_error = 'answered 500' WHERE task->>'title' = 'given up'"
+      )
+      type Listed = {
+        id: string
+        user_id: string
+        type: string
+        status: string
+        attempts: number
+        last_error: string | null
+        next_attempt_at: string | null
+      }
+      const listed: Array<Listed> = (await cli.json(["webhooks", "--json"])).filter((row: Listed) => row.user_id === "hooked")
+      expect(listed.map(({ attempts, last_error, status, type }) => ({ type, status, attempts, last_error }))).toEqual([
+        { type: "created", status: "pending", attempts: 0, last_error: null },
+        { type: "created", status: "failed", attempts: 13, last_error: "answered 500" }
+      ])
+      expect(listed[0]!.next_attempt_at).toMatch(/Z$/)
+      expect(listed[1]!.next_attempt_at).toBeNull()
+      const table = (await cli.run(["webhooks"])).stdout
+      expect(table).toMatch(/ID\s+STATUS\s+USER\s+CHANGE\s+CREATED\s+ATTEMPTS\s+NEXT ATTEMPT\s+LAST ERROR/)
+      expect(table).toContain("answered 500")
+      expect(await cli.run(["webhooks", "retry", "--failed"])).toMatchObject({
+        code: 0,
+        stdout: "1 delivery due now; a running API sends it.\n"
+      })
+      const retried: Array<Listed> = (await cli.json(["webhooks", "--json"])).filter((row: Listed) => row.user_id === "hooked")
+      expect(retried.map((row) => [row.status, row.attempts])).toEqual([["pending", 0], ["pending", 0]])
+      expect((await cli.run(["webhooks", "retry", "--id", listed[0]!.id])).code).toBe(0)
+      expect(await cli.run(["webhooks", "retry", "--id", "no-such-delivery"])).toMatchObject({ code: 1 })
+      expect(await cli.run(["webhooks", "retry"])).toMatchObject({ code: 2, stderr: "error: give either --id ID or --failed\n" })
+    }, 3 * TIMEOUT)
   })

@@ -138,3 +138,42 @@ describe("the API's configuration", () => {
       ])
     }))
 })
+
+describe("the webhook settings", () => {
+  const secret = `whsec_${Buffer.from("thirty-two bytes of webhook key!").toString("base64")}`
+
+  it.effect("neither set: webhooks are off", () =>
+    Effect.gen(function*() {
+      expect((yield* read({})).webhooks).toEqual(Option.none())
+      expect((yield* read({ WEBHOOK_URL: " ", WEBHOOK_SECRET: "" })).webhooks).toEqual(Option.none())
+    }))
+
+  it.effect("both set: the receiver's URL and the secret, kept redacted", () =>
+    Effect.gen(function*() {
+      const webhooks = Option.getOrThrow(
+        (yield* read({ WEBHOOK_URL: "https://app.example.com/api/webhooks", WEBHOOK_SECRET: secret })).webhooks
+      )
+      expect(webhooks.url.href).toBe("https://app.example.com/api/webhooks")
+      expect(Redacted.value(webhooks.secret)).toBe(secret)
+      expect(String(webhooks.secret)).not.toContain("whsec_")
+    }))
+
+  it.effect("one without the other is refused, naming the missing variable", () =>
+    Effect.gen(function*() {
+      expect(yield* problems({ WEBHOOK_URL: "https://app.example.com/hook" })).toEqual(["WEBHOOK_SECRET: must be set when WEBHOOK_URL is"])
+      expect(yield* problems({ WEBHOOK_SECRET: secret })).toEqual(["WEBHOOK_URL: must be set when WEBHOOK_SECRET is"])
+    }))
+
+  it.effect("a URL that is not http(s), or a secret that is not whsec_ and 24 to 64 bytes, is refused without echoing it", () =>
+    Effect.gen(function*() {
+      const lines = yield* problems({ WEBHOOK_URL: "ftp://example.com/hook", WEBHOOK_SECRET: "whsec_c2hvcnQ=" })
+      expect(lines).toEqual([
+        "WEBHOOK_URL: must be an absolute http(s) URL",
+        expect.stringMatching(/^WEBHOOK_SECRET: must be whsec_ followed by 24 to 64 random bytes in base64/)
+      ])
+      expect(lines.join("\n")).not.toContain("c2hvcnQ")
+      expect(yield* problems({ WEBHOOK_URL: "https://example.com", WEBHOOK_SECRET: "not-a-whsec-secret-at-all-but-long-enough" })).toEqual([
+        expect.stringMatching(/^WEBHOOK_SECRET: must be whsec_/)
+      ])
+    }))
+})

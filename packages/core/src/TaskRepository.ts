@@ -70,6 +70,14 @@ export interface TaskRepositoryShape {
   readonly changesAfter: (owner: UserId, position: number, limit: number) => Effect.Effect<FeedSlice, RepositoryUnavailable>
   /** Drops every owner's changes committed before `before`, and counts them; safe from many processes at once. */
   readonly dropChangesBefore: (before: DateTime.Utc) => Effect.Effect<number, RepositoryUnavailable>
+  /**
+   * Records a `reminder` change (the task as it is) for at most `limit` tasks whose `remind_at`
+   * is at or before `now`, not completed, and not yet reminded for this value of `remind_at`
+   * (a task is armed when stored with a `remind_at` and whenever its `remind_at` changes to
+   * another value); each task atomically with its change, never twice, however many processes
+   * call at once. Returns the owner of each reminder emitted.
+   */
+  readonly emitDueReminders: (now: DateTime.Utc, limit: number) => Effect.Effect<ReadonlyArray<UserId>, RepositoryUnavailable>
   /** Every owner with their task counts, most tasks first (ties by user id). */
   readonly countByUser: Effect.Effect<ReadonlyArray<UserTaskCount>, RepositoryUnavailable>
   /** Succeeds when the store answers and its schema is current. */

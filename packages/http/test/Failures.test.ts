@@ -19,6 +19,7 @@ const brokenRepository = Layer.succeed(TaskRepository, {
   countByUser: Effect.fail(down),
   changesAfter: () => Effect.fail(down),
   dropChangesBefore: () => Effect.fail(down),
+  emitDueReminders: () => Effect.fail(down),
   ping: Effect.fail(down)
 })
 

@@ -67,14 +67,14 @@ const toTask = (row: TaskRow): Task => ({
   next_occurrence_id: row.next_occurrence_id as TaskId | null
 })
 
-type TaskImage = Omit<TaskRow, "due_date" | "created_at" | "updated_at" | "remind_at"> & {
+export type TaskImage = Omit<TaskRow, "due_date" | "created_at" | "updated_at" | "remind_at"> & {
   readonly due_date: string | null
   readonly created_at: string
   readonly updated_at: string
   readonly remind_at: string | null
 }
 
-interface ChangeRow {
+export interface ChangeRow {
   readonly head: string | null
   readonly position: string | null
   readonly type: ChangeType
@@ -84,7 +84,7 @@ interface ChangeRow {
 }
 
 /** A task as `to_jsonb` wrote it when its change was recorded. */
-const taskOfImage = (image: TaskImage): Task =>
+export const taskOfImage = (image: TaskImage): Task =>
   toTask({
     ...image,
     due_date: image.due_date === null ? null : parseTimestamptz(image.due_date),
@@ -141,6 +141,31 @@ export const CHANGES_AFTER = `
     LIMIT $3
   ) AS c ON true
   ORDER BY c.position`
+
+/**
+ * Claims at most `$2` armed tasks due at `$1` (skipping those another process holds), disarms
+ * them and records their reminders, in one statement. A task another process reminded and
+ * committed meanwhile is re-checked under its lock and left out. Changes are recorded in owner
+ * order, so two of these never wait on each other's feed rows in a cycle. The claimed ids are
+ * an array so that the update finds them by primary key, however many tasks are armed.
+ */
+const EMIT_REMINDERS = `
+  WITH due AS (
+    SELECT id FROM tasks
+    WHERE reminder_due AND NOT completed AND remind_at <= $1
+    ORDER BY remind_at
+    LIMIT $2
+    FOR UPDATE SKIP LOCKED
+  ), t AS (
+    UPDATE tasks SET reminder_due = false WHERE id = ANY(ARRAY(SELECT id FROM due))
+    RETURNING ${COLUMNS}
+  )
+  SELECT r.user_id, record_task_change(r.user_id, 'reminder', r.id, to_jsonb(r)) AS position
+  FROM (SELECT * FROM t ORDER BY user_id, id) AS r`
+
+/** The reminder poll as a statement, exported so its plan can be inspected. */
+export const emitRemindersStatement = (now: DateTime.Utc, limit: number) =>
+  Effect.map(SqlClient, (sql) => sql.unsafe<{ user_id: UserId }>(EMIT_REMINDERS, [toDate(now), limit]))
 
 /** How many old changes one statement drops: short transactions, whatever the backlog. */
 const DROP_BATCH = 5_000
@@ -453,6 +478,9 @@ export const layer: Layer.Layer<TaskRepository, never, SqlClient | Statements> =
         entries: found.filter((row) => row.position !== null).map(toEntry)
       }))
 
+    const emitDueReminders = (now: DateTime.Utc, limit: number) =>
+      Effect.map(rows<{ user_id: UserId }>(EMIT_REMINDERS, [toDate(now), limit]), (emitted) => emitted.map((row) => row.user_id))
+
     const dropBatch = (before: DateTime.Utc) =>
       sql<{ dropped: number }>`
         WITH dropped AS (
@@ -499,6 +527,7 @@ export const layer: Layer.Layer<TaskRepository, never, SqlClient | Statements> =
       removeAllOf,
       countByUser,
       changesAfter,
+      emitDueReminders,
       dropChangesBefore: (before) => dropChangesBefore(before).pipe(Effect.withSpan("PgTaskRepository.dropChangesBefore")),
       ping
     })

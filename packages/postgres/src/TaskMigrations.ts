@@ -98,12 +98,88 @@ const changeFeed = Effect.gen(function*() {
     $$`)
 })
 
+/**
+ * Reminders. A task is armed (`reminder_due`) when stored with a `remind_at` and whenever its
+ * `remind_at` changes to another value, by a trigger, so every write path (create, update,
+ * import, the next occurrence) arms it alike; emitting a reminder disarms it. The partial index
+ * holds only the armed tasks not completed, so the poll reads a few index entries, never the
+ * table. Tasks that had a `remind_at` before are armed: what fell due meanwhile is emitted.
+ */
+const reminders = Effect.gen(function*() {
+  const sql = yield* SqlClient
+  yield* sql`ALTER TABLE tasks ADD COLUMN reminder_due boolean NOT NULL DEFAULT false`
+  yield* sql.unsafe(`
+    CREATE FUNCTION arm_task_reminder() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+    BEGIN
+      IF TG_OP = 'INSERT' OR NEW.remind_at IS DISTINCT FROM OLD.remind_at THEN
+        NEW.reminder_due := NEW.remind_at IS NOT NULL;
+      END IF;
+      RETURN NEW;
+    END
+    $$`)
+  yield* sql`
+    CREATE TRIGGER tasks_arm_reminder BEFORE INSERT OR UPDATE OF remind_at ON tasks
+    FOR EACH ROW EXECUTE FUNCTION arm_task_reminder()`
+  yield* sql`UPDATE tasks SET reminder_due = true WHERE remind_at IS NOT NULL`
+  yield* sql`CREATE INDEX tasks_reminders_due ON tasks (remind_at) WHERE reminder_due AND NOT completed`
+})
+
+/**
+ * Webhooks: a durable outbox. While `webhook_settings.enabled` is on (each API process sets it at
+ * start from WEBHOOK_URL), every change `record_task_change` inserts also gets a delivery, by a
+ * trigger, in the same transaction, so whatever writes (an API process, todo-admin) a committed
+ * change is delivered and a rolled-back one is not. A setting in the database, read by a trigger,
+ * rather than a second function: every writer keeps calling the one function, and a process
+ * without webhooks configured records no deliveries that nobody would send. `next_attempt_at` is also the lease of a claimed delivery.
+ */
+const webhooks = Effect.gen(function*() {
+  const sql = yield* SqlClient
+  yield* sql`
+    CREATE TABLE webhook_settings (
+      singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+      enabled boolean NOT NULL
+    )`
+  yield* sql`INSERT INTO webhook_settings (enabled) VALUES (false)`
+  yield* sql`
+    CREATE TABLE webhook_deliveries (
+      id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+      user_id text NOT NULL,
+      type text NOT NULL,
+      task_id integer NOT NULL,
+      task jsonb,
+      at timestamptz NOT NULL,
+      created_at timestamptz NOT NULL DEFAULT statement_timestamp(),
+      attempts integer NOT NULL DEFAULT 0,
+      next_attempt_at timestamptz NOT NULL DEFAULT statement_timestamp(),
+      failed_at timestamptz,
+      last_error text
+    )`
+  yield* sql`CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE failed_at IS NULL`
+  yield* sql`CREATE INDEX webhook_deliveries_created_at ON webhook_deliveries (created_at)`
+  yield* sql.unsafe(`
+    CREATE FUNCTION queue_webhook_delivery() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+    BEGIN
+      IF (SELECT enabled FROM webhook_settings) THEN
+        INSERT INTO webhook_deliveries (user_id, type, task_id, task, at) VALUES (NEW.user_id, NEW.type, NEW.task_id, NEW.task, NEW.at);
+      END IF;
+      RETURN NULL;
+    END
+    $$`)
+  yield* sql`
+    CREATE TRIGGER task_changes_webhook AFTER INSERT ON task_changes
+    FOR EACH ROW EXECUTE FUNCTION queue_webhook_delivery()`
+})
+
 /** Keys are `<number>_<name>`; never renumber or edit one that has shipped, add the next. */
 export const MIGRATIONS: Record<string, Effect.Effect<void, SqlError, SqlClient>> = {
   "0001_create_tasks": createTasks,
   "0002_paging_indexes": pagingIndexes,
   "0003_recurrence": recurrence,
-  "0004_change_feed": changeFeed
+  "0004_change_feed": changeFeed,
+  "0005_reminders": reminders,
+  "0006_webhooks": webhooks
 }
 
 const TABLE = "effect_sql_migrations"

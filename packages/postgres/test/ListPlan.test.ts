@@ -1,32 +1,14 @@
 import { expect, it } from "@effect/vitest"
 import { SqlClient } from "@effect/sql/SqlClient"
-import { type SortKey, type SortOrder, type ImportDraft, type TaskListQuery, TaskRepository, type UserId } from "@todo/core"
-import { Database, PgTaskRepository } from "@todo/postgres"
-import { DateTime, Effect, Layer } from "effect"
+import { type SortKey, type SortOrder, type TaskListQuery, TaskRepository, type UserId } from "@todo/core"
+import { PgTaskRepository } from "@todo/postgres"
+import { Effect } from "effect"
 import { describeOnPostgres } from "@todo/testing"
-import { freshSchemaUrl, withConfig } from "./TestDatabases.js"
+import { plannedDraft as draft, seededOnServer } from "./TestDatabases.js"
 
 const USERS = 50
 const TASKS_PER_USER = 400
 const userOf = (n: number) => `plan-user-${n}` as UserId
-
-const draft = (n: number): ImportDraft => {
-  const at = DateTime.unsafeMake(Date.UTC(2026, 0, 1) + n * 60_000)
-  return {
-    title: `task ${n}`,
-    description: null,
-    completed: n % 3 === 0,
-    priority: (["low", "medium", "high"] as const)[n % 3]!,
-    tags: [],
-    due_date: n % 4 === 0 ? null : at,
-    created_at: at,
-    updated_at: at,
-    recurrence: null,
-    timezone: null,
-    remind_at: null,
-    next_occurrence_index: null
-  }
-}
 
 const afterOf: Record<SortKey, TaskListQuery["after"]> = {
   created_at: { value: Date.UTC(2026, 0, 1), id: 10 as never },
@@ -36,9 +18,7 @@ const afterOf: Record<SortKey, TaskListQuery["after"]> = {
   priority: { value: 1, id: 10 as never }
 }
 
-const seeded = Layer.unwrapScoped(
-  Effect.map(freshSchemaUrl, (url) => Database.layer.pipe(Layer.provide(withConfig({ DATABASE_URL: url }))))
-).pipe(Layer.tap((context) =>
+const seeded = seededOnServer(
   Effect.gen(function*() {
     const repository = yield* TaskRepository
     const sql = yield* SqlClient
@@ -49,8 +29,8 @@ const seeded = Layer.unwrapScoped(
     )
     yield* sql`ANALYZE tasks`
     yield* sql`ANALYZE task_changes`
-  }).pipe(Effect.provide(context))
-))
+  })
+)
 
 describeOnPostgres("the list query plan on a PostgreSQL server", () => {
   it.layer(seeded, { timeout: "60 seconds" })((it) => {

@@ -110,6 +110,13 @@ describeOnPostgres("migrations on a PostgreSQL server", () => {
       const sql = yield* Effect.provide(SqlClient, processB)
       const tables = yield* sql<{ name: string }>`
         SELECT tablename AS name FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename`
-      expect(tables.map((table) => table.name)).toEqual(["effect_sql_migrations", "task_changes", "task_feeds", "tasks"])
+      expect(tables.map((table) => table.name)).toEqual([
+        "effect_sql_migrations",
+        "task_changes",
+        "task_feeds",
+        "tasks",
+        "webhook_deliveries",
+        "webhook_settings"
+      ])
     }), { timeout: 30_000 })
 })

@@ -66,6 +66,8 @@ export const make = Effect.sync(() => {
   const tasks = new Map<number, Task>()
   const idempotencyKeys = new Map<string, TaskId>()
   const feeds = new Map<UserId, { head: number; entries: Array<FeedEntry> }>()
+  /** Tasks whose `remind_at` has not been reminded since it was set. */
+  const armed = new Set<TaskId>()
   let lastId = 0
 
   /** Every write below is synchronous, so each is atomic and its changes are recorded in commit order. */
@@ -84,8 +86,11 @@ export const make = Effect.sync(() => {
   const store = (owner: UserId, draft: TaskDraft): Task => {
     const task: Task = { ...draft, tags: [...draft.tags], id: ++lastId as TaskId, user_id: owner, next_occurrence_id: null }
     tasks.set(task.id, task)
+    if (task.remind_at !== null) armed.add(task.id)
     return task
   }
+
+  const sameMoment = (a: DateTime.Utc | null, b: DateTime.Utc | null) => a === null || b === null ? a === b : DateTime.Equivalence(a, b)
 
   /** Completing a recurring task stores its next occurrence, once. */
   const withNextOccurrence = (before: Task, after: Task, at: DateTime.Utc): Task => {
@@ -104,6 +109,10 @@ export const make = Effect.sync(() => {
     }
     const completed = withNextOccurrence(found.value, updated, at)
     tasks.set(id, completed)
+    if (!sameMoment(found.value.remind_at, completed.remind_at)) {
+      if (completed.remind_at === null) armed.delete(id)
+      else armed.add(id)
+    }
     record(owner, "updated", id, completed)
     if (completed.next_occurrence_id !== found.value.next_occurrence_id) {
       const copy = tasks.get(completed.next_occurrence_id!)!
@@ -164,6 +173,7 @@ export const make = Effect.sync(() => {
       Effect.suspend((): Effect.Effect<void, TaskNotFound> => {
         if (Option.isNone(owned(owner, id))) return Effect.fail(new TaskNotFound({ id }))
         tasks.delete(id)
+        armed.delete(id)
         record(owner, "deleted", id, null)
         return Effect.void
       }),
@@ -173,11 +183,25 @@ export const make = Effect.sync(() => {
         for (const task of tasks.values()) {
           if (task.user_id === owner) {
             tasks.delete(task.id)
+            armed.delete(task.id)
             record(owner, "deleted", task.id, null)
             removed++
           }
         }
         return removed
+      }),
+    emitDueReminders: (now, limit) =>
+      Effect.sync(() => {
+        const due = [...armed]
+          .map((id) => tasks.get(id)!)
+          .filter((task) => !task.completed && !DateTime.greaterThan(task.remind_at!, now))
+          .sort((a, b) => DateTime.toEpochMillis(a.remind_at!) - DateTime.toEpochMillis(b.remind_at!) || a.id - b.id)
+          .slice(0, limit)
+        for (const task of due) {
+          armed.delete(task.id)
+          record(task.user_id, "reminder", task.id, task)
+        }
+        return due.map((task) => task.user_id)
       }),
     countByUser: Effect.sync(() => {
       const counts = new Map<UserId, { total: number; completed: number }>()

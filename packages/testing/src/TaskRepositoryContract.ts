@@ -18,6 +18,7 @@ import {
   type UserId
 } from "@todo/core"
 import { changeFeedContract } from "./ChangeFeedContract.js"
+import { reminderContract } from "./ReminderContract.js"
 import { Chunk, DateTime, Effect, Layer, Schema, Stream, TestClock } from "effect"
 
 const newTask = Schema.decodeUnknownSync(NewTask)
@@ -107,6 +108,7 @@ const seedSortFixture = (user: UserId) => Effect.flatMap(Tasks, (tasks) => tasks
 
 export const taskRepositoryContract = (name: string, repository: Layer.Layer<TaskRepository, unknown>): void => {
   changeFeedContract(name, repository)
+  reminderContract(name, repository)
   layer(Tasks.layer.pipe(Layer.provideMerge(repository), Layer.provide(ChangeSignal.layer)), { timeout: "60 seconds" })(
     `TaskRepository contract: ${name}`,
     (it) => {

@@ -15,3 +15,4 @@ export {
   startPrivateRedis,
   testRedisUrl
 } from "./RedisTestServer.js"
+export { type ReceivedWebhook, startWebhookReceiver, type WebhookReceiver } from "./WebhookReceiver.js"

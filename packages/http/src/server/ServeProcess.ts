@@ -4,13 +4,15 @@ import * as HttpServerError from "@effect/platform/HttpServerError"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { type ApiConfig, AuthConfig, DatabaseConfig, Setting } from "@todo/config"
 import { ChangeSignal, RepositoryUnavailable } from "@todo/core"
-import { ChangeListener, Database, MigrationFailed } from "@todo/postgres"
+import { ChangeListener, Database, MigrationFailed, PgWebhookOutbox } from "@todo/postgres"
 import { Cause, Console, ConfigError, Effect, Layer, Logger, LogLevel, Option } from "effect"
 import { developmentBanner } from "../auth/DevelopmentBanner.js"
 import { JwtVerifier } from "../auth/JwtVerifier.js"
 import * as FeedRetention from "./FeedRetention.js"
 import * as JsonLogger from "./JsonLogger.js"
+import * as ReminderScheduler from "./ReminderScheduler.js"
 import * as Server from "./Server.js"
+import * as WebhookDelivery from "./WebhookDelivery.js"
 
 const announce = (auth: AuthConfig.ResolvedAuth) =>
   Layer.effectDiscard(Effect.gen(function*() {
@@ -52,6 +54,11 @@ const describe = (config: ApiConfig.ApiConfig) => (error: unknown): ReadonlyArra
 const serve = (config: ApiConfig.ApiConfig) =>
   Effect.gen(function*() {
     const auth = yield* AuthConfig.resolve(config.auth, config.database.dataDir)
+    // Beside the server, on their own fibers: reminders and webhook deliveries never hold a request.
+    const background = Layer.mergeAll(
+      ReminderScheduler.layer,
+      Option.match(config.webhooks, { onNone: () => WebhookDelivery.disabled, onSome: WebhookDelivery.layer })
+    ).pipe(Layer.provide(PgWebhookOutbox.layer))
     const server = announce(auth).pipe(
       Layer.provide(Server.layer({
         port: config.server.port,
@@ -70,6 +77,7 @@ const serve = (config: ApiConfig.ApiConfig) =>
       Layer.provide(JwtVerifier.layer(auth.settings)),
       Layer.merge(ChangeListener.layer(config.database)),
       Layer.merge(FeedRetention.layer(config.feed.retentionHours)),
+      Layer.merge(background),
       Layer.provide(Database.layerOf(config.database)),
       Layer.provide(ChangeSignal.layer)
     )
