@@ -80,7 +80,16 @@ export default {
     httpFolder("auth", ["api", "problems"], "auth/ verifies tokens and limits users, by what api/ and problems/ declare"),
     httpFolder("tasks", ["api", "auth", "edge", "problems"], "tasks/ answers the task routes: it uses every role but server/ and mcp/"),
     httpFolder("mcp", ["api", "auth", "edge", "problems"], "mcp/ answers /mcp: it uses every role but server/ and tasks/"),
-    httpFolder("server", ["api", "auth", "edge", "mcp", "problems", "tasks"], "server/ composes the rest; only main.ts imports it"),
+    httpFolder(
+      "events",
+      ["api", "auth", "edge", "problems", "tasks"],
+      "events/ answers the change feed's routes, tasks on the wire as tasks/ writes them"
+    ),
+    httpFolder(
+      "server",
+      ["api", "auth", "edge", "events", "mcp", "problems", "tasks"],
+      "server/ composes the rest; only main.ts imports it"
+    ),
     {
       name: "no-circular",
       comment: "a module loaded on first use (a dynamic import) may import the one that loads it",

@@ -4,7 +4,7 @@
  * setting included, as for the API).
  */
 import { Setting } from "@todo/config"
-import { RepositoryUnavailable, TaskNotFound, ValidationFailed, VersionMismatch } from "@todo/core"
+import { FeedCursorExpired, RepositoryUnavailable, TaskNotFound, ValidationFailed, VersionMismatch } from "@todo/core"
 import { MigrationFailed } from "@todo/postgres"
 import { Cause, ConfigError, Data, Option } from "effect"
 
@@ -32,7 +32,7 @@ const describeError = (error: unknown): Report | undefined => {
   if (error instanceof ValidationFailed) return { lines: describeValidation(error), exitCode: 1 }
   if (
     error instanceof CommandFailed || error instanceof TaskNotFound || error instanceof VersionMismatch ||
-    error instanceof RepositoryUnavailable || error instanceof MigrationFailed
+    error instanceof RepositoryUnavailable || error instanceof MigrationFailed || error instanceof FeedCursorExpired
   ) {
     return { lines: [`error: ${error.message}`], exitCode: 1 }
   }

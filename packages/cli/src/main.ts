@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 /** todo-admin: the composition root. Settings come from the environment, then from ./.env. */
 import { loadDotEnv } from "@todo/config"
-import { ChangeSignal, Tasks } from "@todo/core"
+import { ChangeSignal, TaskFeed, Tasks } from "@todo/core"
 import { Database, PgWebhookOutbox } from "@todo/postgres"
 import { Command, CommanderError } from "commander"
 import { Layer } from "effect"
 import { examples } from "./CommandLine.js"
+import { registerChanges } from "./commands/changes.js"
 import { registerDoctor } from "./commands/doctor.js"
 import { registerMcp } from "./commands/mcp.js"
 import { registerMigrate } from "./commands/migrate.js"
@@ -20,7 +21,9 @@ loadDotEnv()
 
 // Each runtime builds its layer on first use: a command boots the database only if it needs it.
 // Data commands migrate first, as the API does; `migrate` (and `doctor`) connect without it, to see what is pending.
-const tasks = makeRunner(Tasks.layer.pipe(Layer.provide(Database.layer), Layer.provide(ChangeSignal.layer)))
+const tasks = makeRunner(
+  Layer.merge(Tasks.layer, TaskFeed.layer).pipe(Layer.provide(Database.layer), Layer.provideMerge(ChangeSignal.layer))
+)
 const database = makeRunner(Database.connectionLayer)
 const webhooks = makeRunner(PgWebhookOutbox.layer.pipe(Layer.provide(Database.layer)))
 const standalone = makeRunner(Layer.empty)
@@ -34,6 +37,7 @@ const program = new Command("todo-admin")
 
 registerMigrate(program, database)
 registerTasks(program, tasks)
+registerChanges(program, tasks)
 registerReports(program, tasks)
 registerTransfer(program, tasks)
 registerMcp(program, tasks)

@@ -345,6 +345,52 @@ export const databaseSuite = (name: string, database: () => Promise<TestDatabase
       }
     }, TIMEOUT)
 
+    it("changes reads a user's feed after a cursor, and --follow prints each change as it comes", async () => {
+      const { cursor: start } = await cli.json(["changes", "--user", "watcher", "--json"])
+      const first = await cli.json(["tasks", "add", "--user", "watcher", "--title", "first", "--json"])
+      await cli.json(["tasks", "update", String(first.id), "--user", "watcher", "--title", "renamed", "--json"])
+      const read = await cli.run(["changes", "--user", "watcher", "--since", start, "--json"])
+      expect(read.code).toBe(0)
+      const lines = ndjson(read.stdout)
+      expect(lines.map((line) => [line.type, line.task.title])).toEqual([["created", "first"], ["updated", "renamed"]])
+      expect(lines[1]).toEqual({
+        cursor: expect.any(String),
+        type: "updated",
+        task_id: first.id,
+        task: expect.any(Object),
+        at: expect.any(String)
+      })
+      const human = await cli.run(["changes", "--user", "watcher", "--since", start])
+      expect(human.stdout).toMatch(
+        /^\S+Z {2}created {3}task \d+ {2}first\n\S+Z {2}updated {3}task \d+ {2}renamed\nRead on with --since \S+\n$/
+      )
+      expect(await cli.run(["changes", "--user", "watcher", "--since", "nonsense"])).toMatchObject({
+        code: 1,
+        stderr: expect.stringContaining("--since: is not a cursor")
+      })
+      expect(await cli.run(["changes", "--user", "someone-else", "--since", start])).toMatchObject({ code: 1 })
+
+      const follower = cli.start(["changes", "--user", "watcher", "--since", lines[0].cursor, "--follow", "--json"])
+      let output = ""
+      follower.stdout!.on("data", (chunk: string) => (output += chunk))
+      const seen = (count: number) =>
+        new Promise<void>((resolve, reject) => {
+          const started = Date.now()
+          const check = setInterval(() => {
+            if (ndjson(output).length >= count) resolve(clearInterval(check))
+            else if (Date.now() - started > 30_000) reject(new Error(`followed: ${output}`))
+          }, 50)
+        })
+      try {
+        await seen(1)
+        expect(ndjson(output)[0]).toMatchObject({ type: "updated", task: { title: "renamed" } })
+      } finally {
+        follower.kill("SIGINT")
+        await new Promise((resolve) => follower.once("exit", resolve))
+      }
+      // Seven commands, each opening the database (the embedded one takes seconds to).
+    }, 3 * TIMEOUT)
+
     it("doctor reports the database reachable and its schema current", async () => {
       const checks: Array<{ check: string; verdict: string }> = await cli.json(["doctor", "--json"])
       expect(checks).toContainEqual(expect.objectContaining({ check: "database", verdict: "ok" }))

@@ -1,5 +1,5 @@
 /** The built `todo-admin` binary as a subprocess, with a clean environment and a temporary working directory. */
-import { execFile } from "node:child_process"
+import { type ChildProcess, execFile, spawn } from "node:child_process"
 import { mkdtemp, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
@@ -41,6 +41,8 @@ export interface TodoAdmin {
   ) => Promise<Outcome>
   /** What a person at a terminal sees (stdout and stderr, both a terminal), through util-linux's `script`. */
   readonly runAtTerminal: (args: ReadonlyArray<string>, env: Record<string, string>) => Promise<string>
+  /** Starts a command that runs until stopped (`changes --follow`), its stdout as text. */
+  readonly start: (args: ReadonlyArray<string>) => ChildProcess
   /** Runs a command that must succeed and parses its JSON output. */
   readonly json: <A = any>(args: ReadonlyArray<string>) => Promise<A>
   /** The working directory (a fresh temporary one, so no `.env` of the repository is read). */
@@ -72,5 +74,10 @@ export const todoAdmin = async (env: Record<string, string>): Promise<TodoAdmin>
     if (outcome.code !== 0) throw new Error(`todo-admin ${args.join(" ")} exited ${outcome.code}: ${outcome.stderr}`)
     return JSON.parse(outcome.stdout)
   }
-  return { run, runAtTerminal, json, dir, dispose: () => rm(dir, { recursive: true, force: true }) }
+  const start: TodoAdmin["start"] = (args) => {
+    const child = spawn(process.execPath, [BINARY, ...args], { cwd: dir, env: { ...base, ...env }, stdio: ["ignore", "pipe", "pipe"] })
+    child.stdout.setEncoding("utf8")
+    return child
+  }
+  return { run, runAtTerminal, start, json, dir, dispose: () => rm(dir, { recursive: true, force: true }) }
 }

@@ -12,6 +12,11 @@ export interface ChangeSignalShape {
    * the feed may have moved since the subscription or since its previous return.
    */
   readonly subscribe: (owner: UserId) => Effect.Effect<Effect.Effect<void>, never, Scope.Scope>
+  /**
+   * Calls `wake` each time `owner`'s feed may have moved, until the function returned is called:
+   * a subscription that needs no fiber, for a host that holds many.
+   */
+  readonly listen: (owner: UserId, wake: () => void) => () => void
   readonly raise: (owner: UserId) => Effect.Effect<void>
   /** After a listener lost notifications: every subscriber reads again. */
   readonly raiseAll: Effect.Effect<void>
@@ -22,15 +27,24 @@ export interface ChangeSignalShape {
 export class ChangeSignal extends Context.Tag("@todo/core/ChangeSignal")<ChangeSignal, ChangeSignalShape>() {
   /** Within one process, without a store: what every process runs. */
   static readonly layer: Layer.Layer<ChangeSignal> = Layer.sync(ChangeSignal, () => {
+    const listeners = new Map<UserId, Set<() => void>>()
+
+    const listen = (owner: UserId, wake: () => void) => {
+      // A function of its own, so that the same `wake` given twice is two subscriptions.
+      const listener = () => wake()
+      const forOwner = listeners.get(owner) ?? new Set()
+      forOwner.add(listener)
+      listeners.set(owner, forOwner)
+      return () => {
+        forOwner.delete(listener)
+        if (forOwner.size === 0 && listeners.get(owner) === forOwner) listeners.delete(owner)
+      }
+    }
+
+    /** Raised since the last wait, or the wait in progress to wake. */
     interface Waiter {
       raised: boolean
       wakeUp: Deferred.Deferred<void> | undefined
-    }
-    const waiters = new Map<UserId, Set<Waiter>>()
-
-    const wake = (waiter: Waiter) => {
-      waiter.raised = true
-      if (waiter.wakeUp !== undefined) Deferred.unsafeDone(waiter.wakeUp, Effect.void)
     }
 
     const waitFor = (waiter: Waiter): Effect.Effect<void> =>
@@ -48,27 +62,33 @@ export class ChangeSignal extends Context.Tag("@todo/core/ChangeSignal")<ChangeS
       })
 
     const subscribe = (owner: UserId) =>
-      Effect.acquireRelease(
-        Effect.sync(() => {
-          const waiter: Waiter = { raised: false, wakeUp: undefined }
-          const forOwner = waiters.get(owner) ?? new Set()
-          forOwner.add(waiter)
-          waiters.set(owner, forOwner)
-          return waiter
-        }),
-        (waiter) =>
+      Effect.map(
+        Effect.acquireRelease(
           Effect.sync(() => {
-            const forOwner = waiters.get(owner)
-            forOwner?.delete(waiter)
-            if (forOwner?.size === 0) waiters.delete(owner)
-          })
-      ).pipe(Effect.map(waitFor))
+            const waiter: Waiter = { raised: false, wakeUp: undefined }
+            const unlisten = listen(owner, () => {
+              waiter.raised = true
+              if (waiter.wakeUp !== undefined) Deferred.unsafeDone(waiter.wakeUp, Effect.void)
+            })
+            return { waiter, unlisten }
+          }),
+          ({ unlisten }) => Effect.sync(unlisten)
+        ),
+        ({ waiter }) => waitFor(waiter)
+      )
+
+    const wakeAll = (forOwner: Set<() => void>) => forOwner.forEach((wake) => wake())
 
     return {
       subscribe,
-      raise: (owner) => Effect.sync(() => waiters.get(owner)?.forEach(wake)),
-      raiseAll: Effect.sync(() => waiters.forEach((forOwner) => forOwner.forEach(wake))),
-      subscribedOwners: Effect.sync(() => [...waiters.keys()])
+      listen,
+      raise: (owner) =>
+        Effect.sync(() => {
+          const forOwner = listeners.get(owner)
+          if (forOwner !== undefined) wakeAll(forOwner)
+        }),
+      raiseAll: Effect.sync(() => listeners.forEach(wakeAll)),
+      subscribedOwners: Effect.sync(() => [...listeners.keys()])
     }
   })
 }

@@ -102,7 +102,8 @@ export class TaskFeed extends Context.Tag("@todo/core/TaskFeed")<TaskFeed, {
         const start = since === undefined
           ? (yield* repository.changesAfter(actor, Number.MAX_SAFE_INTEGER, 0)).head
           : yield* positionOf(actor, since.cursor, since.field)
-        if (since !== undefined) yield* readAfter(actor, start, 0, since.field)
+        // One entry read, not none: with none, any cursor behind the head would look expired.
+        if (since !== undefined) yield* readAfter(actor, start, 1, since.field)
         const next = (position: number): Effect.Effect<
           Option.Option<readonly [Chunk.Chunk<FeedItem>, number]>,
           FeedCursorExpired | RepositoryUnavailable

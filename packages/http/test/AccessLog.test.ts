@@ -57,6 +57,28 @@ describe("the access log", () => {
     expect(everything).not.toContain("private")
   }, 90_000)
 
+  it("logs an event stream by its route, never its access_token", async () => {
+    const api = await startApi({ DATA_DIR: join(dataRoot, "events") })
+    const user = freshUser()
+    const token = await tokenFor(user)
+    const controller = new AbortController()
+    const stream = await fetch(`${api.url}/api/${user}/events?access_token=${token}`, { signal: controller.signal })
+    expect(stream.status).toBe(200)
+    const refused = await fetch(`${api.url}/api/${user}/events?access_token=${token}x`)
+    expect(refused.status).toBe(401)
+    controller.abort()
+    await new Promise((resolve) => setTimeout(resolve, 200))
+
+    const lines = await stopped(api)
+    const requests = lines.filter((line) => line["message"] === "request" && line["route"] !== "/api/health")
+    expect(requests.map((line) => [line["route"], line["status"]])).toEqual(
+      expect.arrayContaining([["/api/:user_id/events", 200], ["/api/:user_id/events", 401]])
+    )
+    const everything = api.lines.join("\n") + api.stderr()
+    expect(everything).not.toContain(token.slice(-20))
+    expect(everything).not.toContain("access_token")
+  }, 90_000)
+
   it("is off below LOG_LEVEL=info", async () => {
     const api = await startApi({ DATA_DIR: join(dataRoot, "warn"), LOG_LEVEL: "warn" })
     expect((await fetch(`${api.url}/api/health`)).status).toBe(200)

@@ -198,6 +198,21 @@ export const changeFeedContract = (name: string, repository: Layer.Layer<TaskRep
         expect([...followed].map((item) => item.change.type)).toEqual(["updated", "created", "deleted"])
       }))
 
+    it.effect("a live follower from a cursor gets the changes already committed after it first, then the new ones", () =>
+      Effect.gen(function*() {
+        const tasks = yield* Tasks
+        const feed = yield* TaskFeed
+        const user = freshUser()
+        const since = { cursor: yield* startCursor(user), field: "since" }
+        yield* tasks.create(user, newTask({ title: "missed" }))
+        const followed = yield* Effect.scoped(Effect.gen(function*() {
+          const streamed = yield* Effect.fork(Stream.runCollect(Stream.take(yield* feed.follow(user, since), 2)))
+          yield* tasks.create(user, newTask({ title: "live" }))
+          return [...(yield* Fiber.join(streamed))]
+        }))
+        expect(followed.map((item) => item.change.task?.title)).toEqual(["missed", "live"])
+      }))
+
     it.effect("another user's cursor, or one never issued, is refused; one user's changes are not another's", () =>
       Effect.gen(function*() {
         const tasks = yield* Tasks

@@ -15,4 +15,5 @@ export {
   startPrivateRedis,
   testRedisUrl
 } from "./RedisTestServer.js"
+export { skipLoudly } from "./LoudSkip.js"
 export { type ReceivedWebhook, startWebhookReceiver, type WebhookReceiver } from "./WebhookReceiver.js"

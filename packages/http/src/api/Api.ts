@@ -7,7 +7,7 @@ import * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
 import * as HttpApiGroup from "@effect/platform/HttpApiGroup"
 import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
 import * as OpenApi from "@effect/platform/OpenApi"
-import { MAX_TASK_ID, NewTask, StatusFilter, Task, TaskListParams, TaskPatch, Text } from "@todo/core"
+import { MAX_TASK_ID, NewTask, PageLimit, StatusFilter, Task, TaskChange, TaskListParams, TaskPatch, Text } from "@todo/core"
 import { Schema } from "effect"
 import { Authentication } from "./Authentication.js"
 import { Declared } from "../problems/Problem.js"
@@ -151,6 +151,88 @@ export const OwnTasks = taskGroup("tasks", "/api/tasks", {
 })
   .annotate(OpenApi.Title, "Tasks of the token's user")
 
+/** The change feed's query: `since` is a cursor this API issued for the same user. */
+export const ChangesQuery = Schema.Struct({
+  since: Schema.optional(Schema.String).annotations({
+    description: "The cursor of the previous page (or of an event); none: no changes, only the current cursor, to take before a full list"
+  }),
+  limit: Schema.optional(Schema.compose(Schema.NumberFromString, PageLimit)).annotations({ description: "1–500, default 100" })
+})
+
+export const ChangesPage = Schema.Struct({
+  changes: Schema.Array(TaskChange).annotations({ description: "The changes after since, oldest first" }),
+  cursor: Schema.String.annotations({ description: "Where to continue: pass it as since" }),
+  has_more: Schema.Boolean.annotations({ description: "More changes follow: ask again with cursor at once" })
+}).annotations({ identifier: "ChangesPage" })
+
+export const EventsQuery = Schema.Struct({
+  since: Schema.optional(Schema.String).annotations({
+    description: "Resume after this event id (a feed cursor); Last-Event-ID wins when both are sent"
+  }),
+  access_token: Schema.optional(Schema.String).annotations({
+    description: "The bearer token, for EventSource, which cannot send headers (RFC 6750 §2.3); this route only; never logged"
+  })
+})
+
+const EventsHeaders = Schema.Struct({
+  "last-event-id": Schema.optional(Schema.String).annotations({
+    description: "The id of the last event received: the stream resumes right after it"
+  })
+})
+
+const EventStream = HttpApiSchema.Text({ contentType: "text/event-stream" }).annotations({
+  description: "Server-Sent Events: per change `id: <cursor>`, `event: task.<type>`, `data: <the change as JSON>`; " +
+    "a `: keep-alive` comment at least every 15 s; the stream ends when the token expires"
+})
+
+/** Both shapes of the change feed's routes, as `taskGroup` makes the task routes. */
+const feedGroup = <const Name extends string, Path extends Schema.Schema.Any>(
+  name: Name,
+  base: `/api${string}`,
+  path: Path
+) => {
+  const params = path as Path & HttpApiEndpoint.HttpApiEndpoint.ValidatePath<Path>
+  return HttpApiGroup.make(name)
+    .add(
+      HttpApiEndpoint.get("changes", `${base}/tasks/changes`)
+        .setPath(params)
+        .setUrlParams(ChangesQuery)
+        .addSuccess(ChangesPage)
+        .annotate(OpenApi.Summary, "The changes to the user's tasks after a cursor")
+        .annotate(
+          OpenApi.Description,
+          "Every change after `since`, exactly once, in commit order. Without `since`: no changes and the current cursor, " +
+            "to take before a full list. A malformed or another user's cursor is 422; one after which changes were dropped is 410"
+        )
+        .addError(Declared.FeedCursorExpired)
+    )
+    .add(
+      HttpApiEndpoint.get("events", `${base}/events`)
+        .setPath(params)
+        .setUrlParams(EventsQuery)
+        .setHeaders(EventsHeaders)
+        .addSuccess(EventStream)
+        .annotate(OpenApi.Summary, "The user's changes live, as Server-Sent Events")
+        .annotate(
+          OpenApi.Description,
+          "Each change as it is committed, on whichever instance. Without Last-Event-ID or since the stream starts now. " +
+            "At most 10 open streams per user per instance (429 beyond). Takes the token as ?access_token= too"
+        )
+        .addError(Declared.FeedCursorExpired)
+        .addError(Declared.RateLimited)
+    )
+    .addError(Declared.ValidationFailed)
+    .addError(Declared.RepositoryUnavailable)
+    .middleware(Authentication)
+}
+
+export const UserFeed = feedGroup("userFeed", "/api/:user_id", Schema.Struct({ user_id: UserIdParam }))
+  .addError(Declared.UserMismatch)
+  .annotate(OpenApi.Title, "Change feed of {user_id}")
+
+export const OwnFeed = feedGroup("feed", "/api", Schema.Struct({}))
+  .annotate(OpenApi.Title, "Change feed of the token's user")
+
 const Status = <const S extends string>(status: S) => Schema.Struct({ status: Schema.Literal(status) })
 
 export const Operations = HttpApiGroup.make("operations")
@@ -239,6 +321,8 @@ export const Mcp = HttpApiGroup.make("mcp")
 export class Api extends HttpApi.make("todo-api")
   .add(UserTasks)
   .add(OwnTasks)
+  .add(UserFeed)
+  .add(OwnFeed)
   .add(Mcp)
   .add(Operations)
   .annotateContext(OpenApi.annotations({

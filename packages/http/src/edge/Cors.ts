@@ -12,6 +12,7 @@ const REQUEST_HEADERS = [
   "content-type",
   "if-match",
   "idempotency-key",
+  "last-event-id",
   "x-request-id",
   "mcp-session-id",
   "mcp-protocol-version"

@@ -21,6 +21,7 @@ import {
   OriginNotAllowed,
   PayloadTooLarge,
   RateLimited,
+  StreamLimitReached,
   UnsupportedMediaType,
   UriTooLong,
   UserMismatch
@@ -95,6 +96,7 @@ export type KnownError =
   | PayloadTooLarge
   | UriTooLong
   | RateLimited
+  | StreamLimitReached
 
 const STATUS = {
   MalformedJson: 400,
@@ -109,6 +111,7 @@ const STATUS = {
   UnsupportedMediaType: 415,
   ValidationFailed: 422,
   RateLimited: 429,
+  StreamLimitReached: 429,
   RepositoryUnavailable: 503
 } as const satisfies Record<KnownError["_tag"], number>
 
@@ -134,6 +137,7 @@ const headersOf = (error: KnownError): Readonly<Record<string, string>> | undefi
     case "RepositoryUnavailable":
       return { "retry-after": String(RETRY_AFTER_SECONDS) }
     case "RateLimited":
+    case "StreamLimitReached":
       return { "retry-after": String(error.retryAfterSeconds) }
     // The rest of an oversized request is not worth reading: close once the answer is sent.
     case "PayloadTooLarge":
@@ -185,6 +189,7 @@ export const Declared = {
   InvalidToken: declared(InvalidToken, "No, a malformed, an expired or a badly signed bearer token"),
   UserMismatch: declared(UserMismatch, "{user_id} is not the token's subject"),
   OriginNotAllowed: declared(OriginNotAllowed, "An Origin header that CORS_ORIGINS does not list"),
+  FeedCursorExpired: declared(FeedCursorExpired, "The changes after this cursor were dropped (retention): start again from a full list"),
   TaskNotFound: declared(TaskNotFound, "No such task for this user, or an id that is not a positive integer"),
   VersionMismatch: declared(VersionMismatch, "If-Match names none of the task's current version"),
   PayloadTooLarge: declared(PayloadTooLarge, "The body is over 64 KiB"),

@@ -58,3 +58,13 @@ export class OriginNotAllowed extends Schema.TaggedError<OriginNotAllowed>()("Or
     return "Requests from this origin are not allowed."
   }
 }
+
+/** A user already holds as many event streams on this instance as one may. */
+export class StreamLimitReached extends Schema.TaggedError<StreamLimitReached>()("StreamLimitReached", {
+  limit: Schema.Number,
+  retryAfterSeconds: Schema.Number
+}) {
+  override get message() {
+    return `At most ${this.limit} event streams per user may be open at once; close one, or retry in ${this.retryAfterSeconds} s.`
+  }
+}

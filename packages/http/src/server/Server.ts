@@ -5,7 +5,7 @@
  */
 import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
 import * as HttpMiddleware from "@effect/platform/HttpMiddleware"
-import { Tasks } from "@todo/core"
+import { TaskFeed, Tasks } from "@todo/core"
 import { Effect, flow, Layer } from "effect"
 import { createServer } from "node:http"
 import { Api, OperationsApi } from "../api/Api.js"
@@ -22,6 +22,8 @@ import { requestLog } from "../edge/AccessLog.js"
 import { routeTable } from "../api/RouteTable.js"
 import * as McpRoutes from "../mcp/McpRoutes.js"
 import * as TaskRoutes from "../tasks/TaskRoutes.js"
+import * as EventStreams from "../events/EventStreams.js"
+import * as FeedRoutes from "../events/FeedRoutes.js"
 import { rejectLongUris } from "../edge/UriLength.js"
 
 export interface ServerOptions {
@@ -81,13 +83,17 @@ export const layer = (options: ServerOptions) =>
       accessLog: options.accessLog,
       authorizationServer: options.authorizationServer
     })
+    const streams = EventStreams.make()
+    const feedRoutes = FeedRoutes.make({ routes, cors, accessLog: options.accessLog, streams })
     // The task routes first: they are the traffic.
     const nodeRoutes = Effect.map(
-      Effect.all([taskRoutes, mcpRoutes]),
-      ([tasks, mcp]): NodeRoutes => (incoming, response) => tasks(incoming, response) || mcp(incoming, response)
+      Effect.all([taskRoutes, feedRoutes, mcpRoutes]),
+      ([tasks, feed, mcp]): NodeRoutes => (incoming, response) =>
+        tasks(incoming, response) || feed(incoming, response) || mcp(incoming, response)
     )
     const listener = Listener.layer(server, { port: options.port, host: options.host }, nodeRoutes).pipe(
       Layer.provide(Tasks.layer),
+      Layer.provide(TaskFeed.layer),
       Layer.provide(UserRateLimit.layer(options.rateLimit))
     )
     const served = HttpApiBuilder.serve().pipe(
@@ -99,6 +105,6 @@ export const layer = (options: ServerOptions) =>
       Layer.provide(Layer.setTracerEnabled(false))
     )
     // Acquired after the server is serving, so released first: the drain runs before anything closes.
-    const drain = Layer.scopedDiscard(drainOnClose(server, options.shutdownTimeoutSeconds * 1000))
+    const drain = Layer.scopedDiscard(drainOnClose(server, options.shutdownTimeoutSeconds * 1000, streams.endAll))
     return Layer.provideMerge(drain, served)
   }))

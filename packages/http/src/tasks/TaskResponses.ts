@@ -7,7 +7,7 @@ import * as Reply from "../edge/Reply.js"
  * `Task`'s encoded form, written out: the task comes from our own store, so the full schema
  * pass (a validation of every field) would only cost time on every response.
  */
-const wire = (task: Task) => ({
+export const wire = (task: Task) => ({
   id: task.id,
   user_id: task.user_id,
   title: task.title,
