@@ -4,11 +4,18 @@
  * its own fresh database, the same seed (1,000 users x 20 tasks through the API, plus one user
  * with 100,000 tasks inserted in SQL) and the same scenarios; the databases are dropped at the end.
  *
+ * Scenarios, after a restart on the seeded databases: the seeds' load first (1,000 users on
+ * keep-alive connections, each waiting 1.5-4.5 s before every request), then the mix closed-loop
+ * at 100 connections (saturation), each operation alone, and list latency; before seeding, the RSS
+ * of 500, 1,000 and 2,000 idle keep-alive connections. Each reports the server's RSS and CPU and
+ * the CPU of the PostgreSQL backends serving its database (from /proc, when PostgreSQL is local).
+ *
  * Ours alone then holds 1,000 and 10,000 idle event streams while tasks are created at 100 a
  * second over their users (bench/streams.mjs): how long each takes to reach its stream, and RSS.
  *
  * Options: --cluster (also run one worker per core), --workers=N (that many workers),
- * --only=api|baseline, --duration=S (seconds per scenario, default 10).
+ * --only=api|baseline, --duration=S (seconds per closed-loop scenario, default 10),
+ * --users-duration=S (seconds of the seeds' load, default 30).
  * Env: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres; needs CREATEDB),
  * BENCH_LOG_LEVEL (our LOG_LEVEL, default warn), BENCH_NODE_ARGS (node flags for both servers,
  * e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile a run), BENCH_REDIS_URL (ours counts its
@@ -31,6 +38,7 @@ const API_ENTRY = join(ROOT, "packages/http/dist/bundle/todo-api.js")
 
 const option = (name) => process.argv.find((arg) => arg === `--${name}` || arg.startsWith(`--${name}=`))?.split("=")[1]
 const DURATION = Number(option("duration") ?? 10)
+const USERS_DURATION = Number(option("users-duration") ?? 30)
 const WORKERS = option("workers") !== undefined
   ? Number(option("workers"))
   : process.argv.includes("--cluster")
@@ -46,7 +54,16 @@ const USERS = 1000
 const TASKS_PER_USER = 20
 const BIG_USER_TASKS = 100_000
 const SEED_CONCURRENCY = 64
-const CONNECTIONS = [100, 1000]
+const CONNECTIONS = [100]
+/** The seeds' "1,000 concurrent users": each acts, then thinks 1.5 to 4.5 s. */
+const USERS_LOAD = { connections: 1000, think: "1500-4500" }
+const USERS_SCENARIO = `users c=${USERS_LOAD.connections} think ${USERS_LOAD.think} ms`
+const IDLE_CONNECTIONS = [500, 1000, 2000]
+const IDLE_SECONDS = 4
+/** Each operation alone, to see what each costs PostgreSQL (and the server). */
+const OPERATIONS = ["list", "get", "create", "update", "toggle"]
+const OPERATION_CONNECTIONS = 50
+const OPERATION_SECONDS = 4
 const STREAMS = [1000, 10_000]
 const STREAM_WRITES_PER_SECOND = 100
 const WRK_THREADS = 2
@@ -176,20 +193,68 @@ const usageOf = (root) => {
   return { rss, ticks }
 }
 
-/** Samples a server while `during` runs: peak RSS, CPU seconds used and wall seconds. */
-const sampled = async (pid, during) => {
-  const start = usageOf(pid)
+/**
+ * CPU ticks of each PostgreSQL backend serving `database`, by pid: the server's share of
+ * PostgreSQL. Empty when PostgreSQL runs elsewhere (its pids are not in this /proc).
+ */
+const backendTicks = (database) =>
+  withAdmin(async (client) => {
+    const { rows } = await client.query("SELECT pid FROM pg_stat_activity WHERE datname = $1", [database])
+    const ticks = new Map()
+    for (const { pid } of rows) {
+      try {
+        ticks.set(pid, readStat(pid).ticks)
+      } catch {
+        // not on this machine, or exited
+      }
+    }
+    return ticks
+  })
+
+/** Ticks the backends used between two readings; a backend that started meanwhile counts whole. */
+const ticksBetween = (before, after) => {
+  let ticks = 0
+  for (const [pid, now] of after) ticks += now - (before.get(pid) ?? 0)
+  return ticks
+}
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted.length === 0 ? NaN : sorted[Math.floor((sorted.length - 1) / 2)]
+}
+
+/**
+ * Samples a server while `during` runs: peak RSS, steady RSS (the median of the second half's
+ * samples), CPU seconds used by the server and by its database's backends, and wall seconds.
+ */
+const sampled = async (server, during) => {
+  const backendsBefore = await backendTicks(server.database)
+  const start = usageOf(server.pid)
   const startedAt = process.hrtime.bigint()
   let peakRss = start.rss
+  const samples = []
   const timer = setInterval(() => {
-    peakRss = Math.max(peakRss, usageOf(pid).rss)
+    const { rss } = usageOf(server.pid)
+    peakRss = Math.max(peakRss, rss)
+    samples.push({ at: Number(process.hrtime.bigint() - startedAt) / 1e9, rss })
   }, 100)
   try {
     const result = await during()
-    const end = usageOf(pid)
-    peakRss = Math.max(peakRss, end.rss)
+    const end = usageOf(server.pid)
     const wall = Number(process.hrtime.bigint() - startedAt) / 1e9
-    return { result, peakRssMb: peakRss / 1024, cpuSeconds: (end.ticks - start.ticks) / CLK_TCK, wall }
+    clearInterval(timer)
+    const backendsAfter = await backendTicks(server.database)
+    peakRss = Math.max(peakRss, end.rss)
+    const steadyRss = median(samples.filter((sample) => sample.at >= wall / 2).map((sample) => sample.rss))
+    return {
+      result,
+      startRssMb: start.rss / 1024,
+      peakRssMb: peakRss / 1024,
+      steadyRssMb: steadyRss / 1024,
+      cpuSeconds: (end.ticks - start.ticks) / CLK_TCK,
+      pgCpuSeconds: backendsAfter.size === 0 ? NaN : ticksBetween(backendsBefore, backendsAfter) / CLK_TCK,
+      wall
+    }
   } finally {
     clearInterval(timer)
   }
@@ -203,6 +268,7 @@ const TARGETS = {
 }
 
 const startServer = async (target, databaseUrl, workers) => {
+  const database = new URL(databaseUrl).pathname.slice(1)
   const port = await freePort()
   const logFile = join(work, `${target.label}-${workers || 1}.log`)
   const out = openSync(logFile, "a")
@@ -234,6 +300,7 @@ const startServer = async (target, databaseUrl, workers) => {
   const server = {
     pid: child.pid,
     port,
+    database,
     logFile,
     stop: async () => {
       if (exited) return
@@ -337,21 +404,22 @@ const writeUsersFile = (name, users, ids) => {
 
 // --- wrk -----------------------------------------------------------------------------------
 
-const wrk = ({ port, connections, seconds, threads = WRK_THREADS, usersFile, mode, query = "" }) =>
+const wrk = ({ port, connections, seconds, threads = WRK_THREADS, usersFile, mode, query = "", think = "", timeout = WRK_TIMEOUT }) =>
   new Promise((done, fail) => {
     const args = [
       `-t${threads}`,
       `-c${connections}`,
       `-d${seconds}s`,
       "--timeout",
-      WRK_TIMEOUT,
+      timeout,
       "-s",
       join(BENCH, "workload.lua"),
       `http://127.0.0.1:${port}`,
       "--",
       usersFile,
       mode,
-      query
+      query,
+      think
     ]
     const child = spawn("bash", ["-c", `${RAISE_FILES}; exec wrk "$@"`, "bash", ...args], { stdio: ["ignore", "pipe", "pipe"] })
     let stdout = ""
@@ -365,7 +433,7 @@ const wrk = ({ port, connections, seconds, threads = WRK_THREADS, usersFile, mod
     })
   })
 
-const figuresOf = ({ result, peakRssMb, cpuSeconds, wall }) => {
+const figuresOf = ({ result, startRssMb, peakRssMb, steadyRssMb, cpuSeconds, pgCpuSeconds, wall }) => {
   const seconds = result.duration_us / 1e6
   const socketErrors = result.errors.connect + result.errors.read + result.errors.write + result.errors.timeout
   const non2xx = Object.values(result.non2xx).reduce((a, b) => a + b, 0)
@@ -384,14 +452,18 @@ const figuresOf = ({ result, peakRssMb, cpuSeconds, wall }) => {
       write: result.errors.write,
       timeout: result.errors.timeout
     },
+    startRssMb,
     peakRssMb,
+    steadyRssMb,
     cpuPercent: (cpuSeconds / wall) * 100,
     cpuMsPerRequest: (cpuSeconds * 1000) / result.requests,
+    pgCpuPercent: (pgCpuSeconds / wall) * 100,
+    pgCpuMsPerRequest: (pgCpuSeconds * 1000) / result.requests,
     operations: result.operations
   }
 }
 
-const scenario = async (server, options) => figuresOf(await sampled(server.pid, () => wrk({ port: server.port, ...options })))
+const scenario = async (server, options) => figuresOf(await sampled(server, () => wrk({ port: server.port, ...options })))
 
 // --- the run: servers side by side, scenarios interleaved ------------------------------------
 
@@ -403,7 +475,9 @@ const prepare = async (key, users) => {
   const server = await startServer(target, databaseUrl, 1)
   try {
     await sleep(1000)
-    const results = { idleRssMb: usageOf(server.pid).rss / 1024, scenarios: {}, list: {} }
+    const results = { idleRssMb: usageOf(server.pid).rss / 1024, scenarios: {}, list: {}, operations: {} }
+    log(`${target.label}: ${IDLE_CONNECTIONS.join(", ")} idle keep-alive connections`)
+    results.idle = await idleConnections(server, writeUsersFile(`${key}-unseeded.txt`, users.workload, new Map()))
     log(`${target.label}: seeding ${USERS} users x ${TASKS_PER_USER} tasks through the API`)
     const seedStart = Date.now()
     const ids = await seed(server.port, [...users.workload, users.small])
@@ -428,6 +502,19 @@ const warmUp = (run) => wrk({ port: run.server.port, connections: 100, seconds: 
  * busy neighbour on the machine skews both sides of a ratio alike.
  */
 const interleaved = async (runs, suffix) => {
+  // The seeds' load first, on servers just started: a closed loop before it would leave its heap behind.
+  for (const run of runs) {
+    log(`${run.target.label}${suffix}: ${USERS_LOAD.connections} users thinking ${USERS_LOAD.think} ms, ${USERS_DURATION} s`)
+    run.results.scenarios[`${USERS_SCENARIO}${suffix}`] = await scenario(run.server, {
+      connections: USERS_LOAD.connections,
+      seconds: USERS_DURATION,
+      usersFile: run.files.users,
+      mode: "mix",
+      think: USERS_LOAD.think,
+      // wrk counts a connection as timed out while it thinks past the timeout.
+      timeout: "10s"
+    })
+  }
   for (const run of runs) {
     log(`${run.target.label}${suffix}: warm-up`)
     await warmUp(run)
@@ -440,6 +527,41 @@ const interleaved = async (runs, suffix) => {
         seconds: DURATION,
         usersFile: run.files.users,
         mode: "mix"
+      })
+    }
+  }
+}
+
+/**
+ * RSS with that many keep-alive connections open, each having made one request (a list, empty
+ * before seeding), then quiet: what a connection costs between requests.
+ */
+const idleConnections = async (server, usersFile) => {
+  const rss = { 0: usageOf(server.pid).rss / 1024 }
+  for (const connections of IDLE_CONNECTIONS) {
+    const figures = await scenario(server, {
+      connections,
+      seconds: IDLE_SECONDS,
+      usersFile,
+      mode: "idle",
+      query: LIST_QUERY,
+      think: String(Math.ceil(connections / WRK_THREADS))
+    })
+    rss[connections] = figures.steadyRssMb
+  }
+  return rss
+}
+
+const byOperation = async (runs) => {
+  for (const operation of OPERATIONS) {
+    for (const run of runs) {
+      log(`${run.target.label}: ${operation} alone, ${OPERATION_CONNECTIONS} connections, ${OPERATION_SECONDS} s`)
+      run.results.operations[operation] = await scenario(run.server, {
+        connections: OPERATION_CONNECTIONS,
+        seconds: OPERATION_SECONDS,
+        usersFile: run.files.users,
+        mode: operation,
+        query: LIST_QUERY
       })
     }
   }
@@ -467,7 +589,7 @@ const eventStreams = async (run, users) => {
   run.results.streams = {}
   for (const streams of STREAMS) {
     log(`${run.target.label}: ${streams.toLocaleString("en")} idle event streams, ${STREAM_WRITES_PER_SECOND} writes/s, ${DURATION} s`)
-    const { result, peakRssMb } = await sampled(run.server.pid, () => runStreams(run.server.port, file, streams, DURATION))
+    const { result, peakRssMb } = await sampled(run.server, () => runStreams(run.server.port, file, streams, DURATION))
     run.results.streams[streams] = { ...result, peakRssMb }
   }
 }
@@ -501,7 +623,13 @@ const benchmark = async (keys, users) => {
         console.log(`${TARGETS[key].label} left out: ${error.message}`)
       }
     }
+    // Restarted on their seeded databases, so the scenarios start from a production start, not from the seeding's heap.
+    for (const run of runs) {
+      await run.server.stop()
+      run.server = await startServer(run.target, run.databaseUrl, 1)
+    }
     await interleaved(runs, "")
+    await byOperation(runs)
     await listLatency(runs)
     const ours = runs.find((run) => run.key === "api")
     if (ours) await eventStreams(ours, users.streams)
@@ -526,8 +654,8 @@ const benchmark = async (keys, users) => {
 
 // --- report --------------------------------------------------------------------------------
 
-const fixed = (digits) => (n) => n === undefined || Number.isNaN(n) ? "-" : n.toFixed(digits)
-const whole = (n) => n === undefined ? "-" : Math.round(n).toLocaleString("en")
+const fixed = (digits) => (n) => n === undefined || n === null || Number.isNaN(n) ? "-" : n.toFixed(digits)
+const whole = (n) => n === undefined || n === null ? "-" : Math.round(n).toLocaleString("en")
 const ratio = (a, b) => a === undefined || b === undefined || b === 0 ? "-" : `${(a / b).toFixed(2)}x`
 
 const table = (header, rows) => {
@@ -548,8 +676,11 @@ const COLUMNS = [
   ["non-2xx", "non2xx", whole],
   ["sock err", "socketErrors", whole],
   ["peak RSS MB", "peakRssMb", fixed(0)],
+  ["steady RSS MB", "steadyRssMb", fixed(0)],
   ["CPU %", "cpuPercent", fixed(0)],
-  ["CPU ms/req", "cpuMsPerRequest", fixed(3)]
+  ["CPU ms/req", "cpuMsPerRequest", fixed(3)],
+  ["PG CPU %", "pgCpuPercent", fixed(0)],
+  ["PG ms/req", "pgCpuMsPerRequest", fixed(3)]
 ]
 
 const streamTargets = (s) => {
@@ -585,7 +716,9 @@ const report = (results) => {
     }
   }
   console.log(
-    `\nMixed workload (60% list, 15% get, 10% create, 10% update, 5% toggle), wrk ${WRK_THREADS} threads, ${DURATION} s, keep-alive`
+    `\nMixed workload (60% list, 15% get, 10% create, 10% update, 5% toggle), wrk ${WRK_THREADS} threads, keep-alive: ` +
+      `mix closed-loop for ${DURATION} s; users (the seeds' load) for ${USERS_DURATION} s. ` +
+      "Steady RSS: the median of the second half; PG: the CPU of the backends of the server's own database"
   )
   table(["scenario", "server", ...COLUMNS.map(([h]) => h)], scenarioRows)
 
@@ -595,6 +728,25 @@ const report = (results) => {
       if (s.socketErrors > 0) console.log(`  ${label} ${name}: socket errors ${JSON.stringify(s.socketErrorsByKind)}`)
     }
   }
+
+  const operationRows = []
+  const OPERATION_COLUMNS = [
+    ["req/s", "rps", whole],
+    ["p99 ms", "p99", fixed(1)],
+    ["CPU ms/req", "cpuMsPerRequest", fixed(3)],
+    ["PG ms/req", "pgCpuMsPerRequest", fixed(3)]
+  ]
+  for (const operation of OPERATIONS) {
+    const a = ours?.operations[operation]
+    const b = base?.operations[operation]
+    if (a) operationRows.push([operation, "ours", ...OPERATION_COLUMNS.map(([, k, f]) => f(a[k]))])
+    if (b) operationRows.push([operation, "baseline", ...OPERATION_COLUMNS.map(([, k, f]) => f(b[k]))])
+    if (a && b) operationRows.push([operation, "ours/baseline", ...OPERATION_COLUMNS.map(([, k]) => ratio(a[k], b[k]))])
+  }
+  console.log(
+    `Each operation alone, ${OPERATION_CONNECTIONS} connections, ${OPERATION_SECONDS} s (list${LIST_QUERY}; update: a PUT of title and priority)`
+  )
+  table(["operation", "server", ...OPERATION_COLUMNS.map(([h]) => h)], operationRows)
 
   const listRows = []
   for (const [label, r] of [["ours", ours], ["baseline", base]]) {
@@ -630,6 +782,20 @@ const report = (results) => {
   console.log("Memory of the production start (NODE_ENV=production, one process) and seeding time")
   table(["server", "", "idle RSS MB", "peak RSS MB (sampled)", "VmHWM MB", "seed s"], memoryRows)
 
+  const idleRows = [["ours", ours], ["baseline", base]].filter(([, r]) => r).map(([label, r]) => {
+    const most = IDLE_CONNECTIONS[IDLE_CONNECTIONS.length - 1]
+    return [
+      label,
+      "",
+      ...[0, ...IDLE_CONNECTIONS].map((n) => fixed(0)(r.idle[n])),
+      fixed(1)(((r.idle[most] - r.idle[0]) * 1024) / most)
+    ]
+  })
+  console.log(
+    `RSS (MB) with idle keep-alive connections (each made one list request, then stays quiet; before seeding, ${IDLE_SECONDS} s each)`
+  )
+  table(["server", "", ...[0, ...IDLE_CONNECTIONS].map((n) => `${n.toLocaleString("en")}`), "kB a connection"], idleRows)
+
   if (!ours) {
     console.log("Targets: not evaluated, our server did not run.")
     return
@@ -651,9 +817,12 @@ const report = (results) => {
   )
   table(["streams", "", "written/sent", "delivered", "lost", "p50 ms", "p99 ms", "max ms", "errors", "peak RSS MB"], streamRows)
   const at100 = ours.scenarios["mix c=100"]
-  const at1000 = ours.scenarios["mix c=1000"]
+  const users = ours.scenarios[USERS_SCENARIO]
   const [small, big] = Object.values(ours.list)
-  const errors = [...Object.values(ours.scenarios), ...Object.values(ours.list)].reduce((n, s) => n + s.non2xx + s.socketErrors, 0)
+  const errors = [...Object.values(ours.scenarios), ...Object.values(ours.operations), ...Object.values(ours.list)].reduce(
+    (n, s) => n + s.non2xx + s.socketErrors,
+    0
+  )
   const throughput = base ? at100.rps / base.scenarios["mix c=100"].rps : undefined
   const targets = [
     ["0 errors (non-2xx, socket errors), every scenario", `${errors}`, errors === 0],
@@ -662,7 +831,12 @@ const report = (results) => {
       throughput === undefined ? "no baseline" : `${throughput.toFixed(2)}x`,
       throughput !== undefined && throughput >= 0.8
     ],
-    ["peak RSS < 100 MB at 1,000 connections", `${at1000.peakRssMb.toFixed(0)} MB`, at1000.peakRssMb < 100],
+    [
+      `peak RSS < 100 MB, ${USERS_LOAD.connections.toLocaleString("en")} users thinking ${USERS_LOAD.think} ms`,
+      `${users.peakRssMb.toFixed(0)} MB`,
+      users.peakRssMb < 100
+    ],
+    ["idle RSS of the production start < 60 MB", `${ours.idleRssMb.toFixed(0)} MB`, ours.idleRssMb < 60],
     ["p99 < 50 ms at 100 connections", `${at100.p99.toFixed(1)} ms`, at100.p99 < 50],
     ...streamTargets(ours.streams?.[Math.max(...STREAMS)]),
     [`list p50 with ${BIG_USER_TASKS.toLocaleString("en")} tasks < 2x with 20`, ratio(big.p50, small.p50), big.p50 / small.p50 < 2]

@@ -1,7 +1,11 @@
--- The benchmark's wrk script. Arguments (after `--`): <users file> <mode> [list query]
+-- The benchmark's wrk script. Arguments (after `--`): <users file> <mode> [list query] [think]
 --   users file: one user a line, "<user id> <token> <task id>,<task id>,..." (written by run.mjs)
 --   mode "mix":  60 % list, 15 % get, 10 % create, 10 % update, 5 % toggle
---   mode "list": list only, with the list query (e.g. "?limit=20")
+--   mode "list", "get", "create", "update", "toggle": that operation alone (list with the list
+--                query, e.g. "?limit=20"; update is a PUT of title and priority)
+--   mode "idle": one list request a connection, then the connection is held open and quiet
+--   think: "<min ms>-<max ms>", each connection waits that long (uniformly) before each request;
+--          in mode "idle", "<connections per thread>" (the first request is spread over 1 s)
 -- Every request goes to the next user of the file (a different user and token each time);
 -- done() prints one line "BENCH_RESULT <json>" with the figures run.mjs reads.
 
@@ -18,6 +22,8 @@ end
 local users = {}
 local mode = "mix"
 local list_query = ""
+local think_min, think_max = 0, 0
+local idle_connections = 0
 local next_user = 1
 statuses = {}
 operations = {}
@@ -30,9 +36,29 @@ local function split(text, separator)
   return parts
 end
 
+local delays = 0
+
+local function think()
+  if mode == "idle" then
+    delays = delays + 1
+    if delays <= idle_connections then return math.random(0, 1000) end
+    return 3600 * 1000
+  end
+  return math.random(think_min, think_max)
+end
+
 function init(args)
   mode = args[2] or "mix"
   list_query = args[3] or ""
+  if mode == "idle" then
+    idle_connections = tonumber(args[4])
+  elseif args[4] and args[4] ~= "" then
+    local bounds = split(args[4], "-")
+    think_min, think_max = tonumber(bounds[1]), tonumber(bounds[2])
+  end
+  -- wrk looks for delay() after init(): without it the loop stays closed (the next request as
+  -- soon as a response is in).
+  if mode == "idle" or think_max > 0 then delay = think end
   local file = assert(io.open(args[1], "r"))
   local host = "Host: " .. wrk.host .. ":" .. wrk.port .. "\r\n"
   for line in file:lines() do
@@ -73,7 +99,7 @@ end
 function request()
   local user = users[next_user]
   next_user = next_user % #users + 1
-  local op = mode == "list" and "list" or operation()
+  local op = mode == "idle" and "list" or mode == "mix" and operation() or mode
   operations[op] = (operations[op] or 0) + 1
   counter = counter + 1
   if op == "list" then
